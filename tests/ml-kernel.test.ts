@@ -1,0 +1,96 @@
+// The wasm Conv2DBackpropFilter kernel against the cpu backend's own gradient, same inputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend, tf } from '../src/ml/backend.js';
+import { conv2dBackpropFilterFromForwardOps } from '../src/ml/wasm-conv2d-backprop-filter.js';
+
+function seededValues(count: number, seed: number): Float32Array {
+  // mulberry32: small, deterministic, good enough for test data in [-1, 1).
+  let a = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+interface Case { size: number; filter: number; stride: 1 | 2; pad: 'same' | 'valid' }
+
+const cases: Case[] = [];
+for (const stride of [1, 2] as const)
+  for (const filter of [1, 3, 7])
+    for (const pad of ['same', 'valid'] as const)
+      for (const size of [9, 10]) cases.push({ size, filter, stride, pad });
+
+/** dLoss/dFilter for loss = Σ conv2d(x, f) · dy, so the filter gradient is Conv2DBackpropFilter(x, dy). */
+function filterGradient(c: Case, seed: number): { values: Float32Array; shape: number[] } {
+  const t = tf();
+  const batch = 2, inC = 3, outC = 4;
+  return t.tidy(() => {
+    const x = t.tensor4d(seededValues(batch * c.size * c.size * inC, seed), [batch, c.size, c.size, inC]);
+    const f = t.tensor4d(seededValues(c.filter * c.filter * inC * outC, seed + 1), [c.filter, c.filter, inC, outC]);
+    const outShape = t.conv2d(x, f, c.stride, c.pad).shape;
+    const dy = t.tensor(seededValues(outShape.reduce((p, q) => p * q, 1), seed + 2), outShape);
+    const g = t.grad((ff: ReturnType<typeof t.tensor4d>) => t.sum(t.mul(t.conv2d(x, ff, c.stride, c.pad), dy)))(f);
+    return { values: g.dataSync() as Float32Array, shape: g.shape };
+  });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('wasm Conv2DBackpropFilter matches the cpu gradient (strides 1,2 × 1×1,3×3,7×7 × same,valid × odd,even)', async () => {
+  await initBackend('cpu');
+  const expected = cases.map((c, i) => filterGradient(c, 100 + i));
+  await initBackend('wasm');
+  assert.equal(tf().getBackend(), 'wasm');
+  const before = tf().memory().numTensors;
+  cases.forEach((c, i) => {
+    const got = filterGradient(c, 100 + i);
+    assert.deepEqual(got.shape, expected[i].shape, JSON.stringify(c));
+    const scale = Math.max(1, ...Array.from(expected[i].values, Math.abs));
+    const diff = maxAbsDiff(got.values, expected[i].values) / scale;
+    assert.ok(diff <= 1e-4, `${JSON.stringify(c)}: max abs diff ${diff}`);
+  });
+  assert.equal(tf().memory().numTensors, before, 'the kernel leaks no tensors');
+});
+
+test('the forward-ops formula handles batch > 1, stride 2 with an even input and 1×1 filters directly', async () => {
+  await initBackend('wasm');
+  const t = tf();
+  t.tidy(() => {
+    const x = t.tensor4d(seededValues(3 * 8 * 8 * 5, 7), [3, 8, 8, 5]);
+    const dy = t.tensor4d(seededValues(3 * 4 * 4 * 6, 8), [3, 4, 4, 6]);
+    const got = conv2dBackpropFilterFromForwardOps({ x, dy, filterShape: [1, 1, 5, 6], strides: 2, pad: 'same' });
+    // Reference by definition: Σ over n, oh, ow of x[n, 2oh, 2ow, c] · dy[n, oh, ow, k].
+    const xv = x.dataSync(), dv = dy.dataSync();
+    const ref = new Float32Array(5 * 6);
+    for (let n = 0; n < 3; n++)
+      for (let oh = 0; oh < 4; oh++)
+        for (let ow = 0; ow < 4; ow++)
+          for (let c = 0; c < 5; c++)
+            for (let k = 0; k < 6; k++)
+              ref[c * 6 + k] += xv[((n * 8 + 2 * oh) * 8 + 2 * ow) * 5 + c] * dv[((n * 4 + oh) * 4 + ow) * 6 + k];
+    assert.deepEqual(got.shape, [1, 1, 5, 6]);
+    assert.ok(maxAbsDiff(got.dataSync() as Float32Array, ref) <= 1e-4);
+  });
+});
+
+test('a mismatched dy shape is a clear error', async () => {
+  await initBackend('wasm');
+  const t = tf();
+  assert.throws(
+    () => t.tidy(() => conv2dBackpropFilterFromForwardOps({
+      x: t.zeros([1, 8, 8, 3]), dy: t.zeros([1, 5, 5, 4]), filterShape: [3, 3, 3, 4], strides: 1, pad: 'same',
+    })),
+    /do not match filter/,
+  );
+});
