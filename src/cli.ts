@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorResponse } from './errors.js';
 
-const COMMAND_MODULES = ['./cli/ml.js', './cli/platform.js', './cli/bench.js', './cli/targets.js'];
+const COMMAND_MODULES = ['./cli/ml.js', './cli/platform.js', './cli/bench.js', './cli/targets.js', './cli/study.js'];
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('faasml')
