@@ -1,5 +1,6 @@
 // Executes the notebooks headless, in order, with nbconvert and the project's tslab kernel.
-// Each notebook is executed in place (the saved outputs are what JupyterLab then shows); a failure
+// Each notebook is executed in place unless an output folder is given (the saved outputs are what
+// JupyterLab then shows); a failure
 // names the notebook and the cell, and shows the cell's source and error.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -30,7 +31,7 @@ export function describeFailure(stderr: string): string {
   return stderr.slice(at).trim();
 }
 
-export async function runNotebook(path: string, opts: { quick?: boolean; timeoutSeconds?: number } = {}): Promise<NotebookRun> {
+export async function runNotebook(path: string, opts: { quick?: boolean; timeoutSeconds?: number; outputDir?: string } = {}): Promise<NotebookRun> {
   if (!existsSync(path)) throw new NotFoundError(`no notebook at ${path}`);
   const root = projectRoot();
   const env: NodeJS.ProcessEnv = {
@@ -40,7 +41,8 @@ export async function runNotebook(path: string, opts: { quick?: boolean; timeout
   };
   if (opts.quick) env.FAASML_PROFILE = 'quick';
   const args = [
-    'nbconvert', '--to', 'notebook', '--execute', '--inplace',
+    'nbconvert', '--to', 'notebook', '--execute',
+    ...(opts.outputDir ? ['--output-dir', opts.outputDir] : ['--inplace']),
     '--ExecutePreprocessor.kernel_name=tslab',
     `--ExecutePreprocessor.timeout=${opts.timeoutSeconds ?? -1}`,
     path,
@@ -58,7 +60,7 @@ export async function runNotebook(path: string, opts: { quick?: boolean; timeout
 }
 
 /** Runs notebooks in order and stops at the first failure. */
-export async function runNotebooks(paths: string[], opts: { quick?: boolean; onStart?: (p: string) => void; onDone?: (r: NotebookRun) => void } = {}): Promise<NotebookRun[]> {
+export async function runNotebooks(paths: string[], opts: { quick?: boolean; outputDir?: string; onStart?: (p: string) => void; onDone?: (r: NotebookRun) => void } = {}): Promise<NotebookRun[]> {
   const runs: NotebookRun[] = [];
   for (const p of paths) {
     opts.onStart?.(p);
