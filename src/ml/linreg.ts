@@ -237,15 +237,13 @@ export async function trainLinearRegression(opts: TrainLinearOptions): Promise<T
         const loss = t.tidy(() => {
           const xb = xEpoch.slice([start, 0], [size, k]);
           const yb = yEpoch.slice([start, 0], [size, 1]);
-          return optimizer.minimize(() => t.losses.meanSquaredError(yb, model.apply(xb) as tfjs.Tensor) as tfjs.Scalar, true);
+          return optimizer.minimize(() => t.losses.meanSquaredError(yb, model.apply(xb) as tfjs.Tensor) as tfjs.Scalar, true) as tfjs.Scalar;
         });
         // Reading the loss every batch would sync; sum on the device, read once an epoch.
-        if (loss) {
-          const sum = lossSum.add(loss);
-          lossSum.dispose();
-          loss.dispose();
-          lossSum = sum;
-        }
+        const sum = lossSum.add(loss);
+        lossSum.dispose();
+        loss.dispose();
+        lossSum = sum;
         batches++;
       }
       xEpoch.dispose();
