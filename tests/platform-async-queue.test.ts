@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncQueue, type AsyncRequest, type InvokeResult, type Invoker } from '../src/platform/async-queue.js';
 import { ValidationError } from '../src/errors.js';
+import { AsyncStore, toStatus } from '../src/platform/async-store.js';
 import { jsonResult, startReceiver, tempStateDir, waitFor } from './platform-async-helpers.js';
 
 function request(callId: string, extra: Partial<AsyncRequest> = {}): AsyncRequest {
@@ -371,6 +372,28 @@ test('a finished call whose callback never got an answer before stop() is redeli
   } finally {
     await second.stop();
     await receiver.close();
+    state.remove();
+  }
+});
+
+test('a call the process keeps dying under is dead after maxRetries + 1 crashes', () => {
+  const state = tempStateDir();
+  const store = new AsyncStore(state.dir);
+  try {
+    store.insert(request('poison'), Date.now());
+    const limit = 2;
+    for (let crash = 1; crash <= limit; crash++) {
+      assert.equal(store.claimNext(Date.now(), [])?.call_id, 'poison');
+      assert.deepEqual(store.recoverRunning(Date.now(), limit), { requeued: 1, dead: 0 });
+      assert.equal(store.row('poison')!.attempts, 0);
+    }
+    store.claimNext(Date.now(), []);
+    assert.deepEqual(store.recoverRunning(Date.now(), limit), { requeued: 0, dead: 1 });
+    const s = toStatus(store.row('poison')!);
+    assert.equal(s.status, 'dead');
+    assert.match(s.error ?? '', /process stopped during every attempt \(3 times\)/);
+  } finally {
+    store.close();
     state.remove();
   }
 });

@@ -3,6 +3,7 @@
 // across a kill -9); workers run due calls oldest first through the Invoker; 5xx, 429 and invoke
 // errors are retried with exponential backoff and then dead-lettered; the result goes to the
 // X-Callback-Url. Delivery is at least once: a receiver dedupes on X-Call-Id.
+import { setMaxListeners } from 'node:events';
 import { errorResponse, ValidationError } from '../errors.js';
 import { deliverCallback } from './async-callback.js';
 import { AsyncStore, toRequest, toStatus, type AttemptOutcome, type CallRow } from './async-store.js';
@@ -82,6 +83,7 @@ export class AsyncQueue {
     this.callbackBackoffMs = nonNegativeInt(opts.callbackBackoffMs, this.baseBackoffMs, 'callbackBackoffMs');
     this.stopGraceMs = nonNegativeInt(opts.stopGraceMs, 2000, 'stopGraceMs');
     this.log = opts.logger ?? (() => {});
+    setMaxListeners(0, this.shutdown.signal); // every callback in flight listens for the stop
     this.store = new AsyncStore(opts.stateDir, {
       synchronous: opts.synchronous,
       maxStoredResultBytes: opts.maxStoredResultBytes,
