@@ -5,7 +5,6 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
-import { tf } from './backend.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
@@ -39,8 +38,8 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-function joinWeights(data: tfjs.io.WeightData): ArrayBuffer {
-  return Array.isArray(data) ? tf().io.CompositeArrayBuffer.join(data) : data;
+function joinWeights(data: tfjs.io.WeightData): Uint8Array {
+  return Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
 }
 
 /** An IOHandler that saves to and loads from `dir` (which must exist). */
@@ -48,7 +47,7 @@ export function folderHandler(dir: string): tfjs.io.IOHandler {
   return {
     async save(artifacts: tfjs.io.ModelArtifacts): Promise<tfjs.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('binary model topologies are not supported');
-      const weights = new Uint8Array(artifacts.weightData ? joinWeights(artifacts.weightData) : new ArrayBuffer(0));
+      const weights = artifacts.weightData ? joinWeights(artifacts.weightData) : new Uint8Array(0);
       const modelJson: tfjs.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format ?? 'layers-model',

@@ -32,7 +32,10 @@ export interface ModelMetadata {
   data: string;
   backend: string;
   trainSeconds: number;
-  [extra: string]: unknown;
+  /** Training settings worth keeping next to the model (epochs, samples, stem, width, ...). */
+  training?: Record<string, unknown>;
+  /** Per-epoch curves (loss, accuracy, ...). */
+  history?: Record<string, number[]>;
 }
 
 export interface ModelInfo {
