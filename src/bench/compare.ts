@@ -66,8 +66,10 @@ export function compareRuns(runs: RunResult[], dirs?: string[]): Comparison {
 /** A header and rows for a text table: per run, req/s, avg, p95, err% and ratios to the first run. */
 export function comparisonTable(c: Comparison): { header: string[]; rows: string[][] } {
   const header = ['level'];
+  const labels = c.runs.map((r) => r.label || r.id);
   c.runs.forEach((r, i) => {
-    const name = r.label || r.id;
+    // Runs with the same label are told apart by their position.
+    const name = labels.filter((l) => l === labels[i]).length > 1 ? `${labels[i]}#${i + 1}` : labels[i];
     header.push(`${name} req/s`, `${name} avg`, `${name} p95`, `${name} err%`);
     if (i > 0) header.push(`${name} x req/s`, `${name} x p95`);
   });

@@ -45,6 +45,16 @@ export type SweepProgress =
   | { type: 'level-end'; summary: LevelSummary }
   | { type: 'warning'; message: string };
 
+/** A default label for a URL target: its last path segment, else its host. */
+function labelFromUrl(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? '');
+    return u.pathname.split('/').filter(Boolean).pop() ?? u.hostname;
+  } catch {
+    return 'url';
+  }
+}
+
 /** ms from a number of ms or a duration string. */
 function ms(v: string | number | undefined, fallback: number, what: string): number {
   if (v === undefined) return fallback;
@@ -66,7 +76,7 @@ export function sweepSettings(opts: SweepOptions): RunSettings {
   const memoryMb = opts.memoryMb ?? 1024;
   if (!(memoryMb > 0)) throw new ValidationError('memory must be a positive number of MB');
   return {
-    label: opts.label ?? (opts.functionName || 'url'),
+    label: opts.label ?? (opts.functionName || labelFromUrl(opts.url)),
     mode,
     levels,
     durationMs,
