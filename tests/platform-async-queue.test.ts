@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncQueue, type AsyncRequest, type InvokeResult, type Invoker } from '../src/platform/async-queue.js';
-import { ValidationError } from '../src/errors.js';
+import { NotFoundError, ValidationError } from '../src/errors.js';
 import { AsyncStore, toStatus } from '../src/platform/async-store.js';
 import { jsonResult, startReceiver, tempStateDir, waitFor } from './platform-async-helpers.js';
 
@@ -141,6 +141,33 @@ test('a call that fails twice and then answers 200 succeeds; an invoke error is 
     assert.equal(thrown.status, 'dead');
     assert.equal(thrown.attempts, 4, 'default maxRetries is 3');
     assert.match(thrown.error ?? '', /instance gone/);
+    assert.equal(thrown.statusCode, 500);
+    assert.deepEqual(thrown.result, { error: 'internal error', detail: 'instance gone' });
+  } finally {
+    await queue.stop();
+    state.remove();
+  }
+});
+
+test('an invoke that throws a typed 4xx (unknown function) fails at once', async () => {
+  const state = tempStateDir();
+  let runs = 0;
+  const queue = new AsyncQueue({
+    stateDir: state.dir,
+    invoke: async (req) => {
+      runs++;
+      throw new NotFoundError(`function ${req.functionName} not found`);
+    },
+  });
+  try {
+    queue.start();
+    queue.enqueue(request('gone', { functionName: 'missing' }));
+    await waitFor('done', () => queue.depth() === 0);
+    const s = queue.get('gone')!;
+    assert.equal(s.status, 'failed');
+    assert.equal(s.statusCode, 404);
+    assert.deepEqual(s.result, { error: 'function missing not found' });
+    assert.equal(runs, 1);
   } finally {
     await queue.stop();
     state.remove();

@@ -238,7 +238,7 @@ export class AsyncQueue {
     const callId = row.call_id;
     const outcome = result ? resultOutcome(result, elapsed) : failureOutcome(failure, elapsed);
     const status = outcome.statusCode ?? 500;
-    const transient = result === undefined || status >= 500 || status === 429;
+    const transient = status >= 500 || status === 429;
     if (!transient) {
       const final = status < 400 ? 'succeeded' : 'failed';
       this.store.finish(callId, final, outcome, Date.now());
@@ -254,7 +254,7 @@ export class AsyncQueue {
       this.store.finish(callId, 'dead', outcome, Date.now());
       this.log(`async ${row.function_name} ${callId}: dead after ${row.attempts} attempt(s): ${outcome.error ?? status}`);
     }
-    if (row.callback_url) this.sendCallback(row, { outcome, body: outcomeBody(outcome, failure) });
+    if (row.callback_url) this.sendCallback(row, { outcome, body: outcome.body ?? Buffer.alloc(0) });
   }
 
   /** base * 2^(attempt-1) plus up to 20% jitter, at least what Retry-After asks, capped. */
@@ -328,15 +328,20 @@ function resultOutcome(result: InvokeResult, elapsed: number): AttemptOutcome {
   return out;
 }
 
-/** An invoke that threw: recorded as the error; the callback gets a 500 with the JSON error body. */
+/**
+ * An invoke that threw, mapped like any error (errorResponse): a typed 4xx such as an unknown
+ * function is final, anything else is a 500 and retried. The JSON error body is the result.
+ */
 function failureOutcome(failure: unknown, elapsed: number): AttemptOutcome {
   const message = failure instanceof Error ? failure.message : String(failure);
-  return { error: `invoke failed: ${message}`, durationSeconds: elapsed, contentType: 'application/json' };
-}
-
-function outcomeBody(outcome: AttemptOutcome, failure: unknown): Buffer {
-  if (outcome.body) return outcome.body;
-  return Buffer.from(JSON.stringify(errorResponse(failure).body));
+  const { statusCode, body } = errorResponse(failure);
+  return {
+    statusCode,
+    body: Buffer.from(JSON.stringify(body)),
+    contentType: 'application/json',
+    error: `invoke failed: ${message}`,
+    durationSeconds: elapsed,
+  };
 }
 
 function validateRequest(req: AsyncRequest): void {
