@@ -184,7 +184,12 @@ export async function trainResNet(opts: ResNetTrainOptions): Promise<ResNetTrain
   if (mh !== d.height || mw !== d.width || mc !== 3) {
     throw new ValidationError(`the model takes ${mh}×${mw}×${mc} images, the data is ${d.height}×${d.width}×3`);
   }
+  // The optimizer made here belongs to the model: mark it owned so model.dispose() frees its
+  // momentum slots too, and free the one a previous trainResNet call left on a continued model.
+  const owned = model as unknown as { optimizer?: tfTypes.Optimizer; isOptimizerOwned?: boolean };
+  if (opts.model !== undefined && owned.optimizer !== undefined && owned.isOptimizerOwned) owned.optimizer.dispose();
   model.compile({ optimizer: t.train.momentum(learningRate, momentum), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  owned.isOptimizerOwned = true;
 
   const random = seededRandom(seed);
   const order = shuffled(Array.from({ length: d.count }, (_, i) => i), random);
