@@ -85,6 +85,8 @@ CREATE INDEX IF NOT EXISTS calls_by_function ON calls (function_name, status);
 export class AsyncStore {
   private readonly db: Database.Database;
   private readonly maxStoredResultBytes: number;
+  /** Prepared once per SQL text: preparing costs about as much as running these statements. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(stateDir: string, opts: { synchronous?: 'NORMAL' | 'FULL'; maxStoredResultBytes?: number } = {}) {
     mkdirSync(stateDir, { recursive: true });
@@ -106,14 +108,23 @@ export class AsyncStore {
     return this.db.open;
   }
 
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
 
   /** Adds a call; false when the callId is already there (the first request wins). */
   insert(req: AsyncRequest, now: number): boolean {
-    const info = this.db
-      .prepare(
+    const info = this
+      .sql(
         `INSERT OR IGNORE INTO calls (call_id, function_name, status, next_attempt_at, method, path, query,
            headers, body, callback_url, created_at, callback_state)
          VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -136,8 +147,8 @@ export class AsyncStore {
 
   /** Marks the oldest due call running (skipping saturated functions) and returns it. */
   claimNext(now: number, busyFunctions: string[]): CallRow | undefined {
-    return this.db
-      .prepare(
+    return this
+      .sql(
         `UPDATE calls SET status = 'running', attempts = attempts + 1, started_at = ?
          WHERE seq = (SELECT seq FROM calls
                       WHERE status = 'queued' AND next_attempt_at <= ?
@@ -150,8 +161,8 @@ export class AsyncStore {
 
   /** When the next queued call of a function not in `busyFunctions` becomes due (undefined: none queued). */
   nextDueAt(busyFunctions: string[] = []): number | undefined {
-    const row = this.db
-      .prepare(
+    const row = this
+      .sql(
         `SELECT MIN(next_attempt_at) AS at FROM calls
          WHERE status = 'queued' AND function_name NOT IN (SELECT value FROM json_each(?))`,
       )
@@ -161,8 +172,8 @@ export class AsyncStore {
 
   /** Records an attempt that will be retried at `nextAttemptAt`. */
   retryLater(callId: string, outcome: AttemptOutcome, nextAttemptAt: number): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `UPDATE calls SET status = 'queued', next_attempt_at = ?, status_code = ?, result = ?, result_type = ?,
            result_bytes = ?, result_truncated = ?, error = ?, duration_seconds = ?
          WHERE call_id = ? AND status = 'running'`,
@@ -172,8 +183,8 @@ export class AsyncStore {
 
   /** Records the last attempt: succeeded, failed or dead. */
   finish(callId: string, status: 'succeeded' | 'failed' | 'dead', outcome: AttemptOutcome, now: number): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `UPDATE calls SET status = ?, finished_at = ?, status_code = ?, result = ?, result_type = ?,
            result_bytes = ?, result_truncated = ?, error = ?, duration_seconds = ?
          WHERE call_id = ? AND status = 'running'`,
@@ -181,12 +192,12 @@ export class AsyncStore {
       .run(status, now, ...this.outcomeColumns(outcome), callId);
   }
 
-  /** Puts a running call back in the queue without counting the attempt (stop or crash cut it short). */
+  /** Puts a call still running at stop() back in the queue; the attempt cut short is not counted. */
   requeueInterrupted(callId: string, now: number): void {
-    this.db
-      .prepare(
-        `UPDATE calls SET status = 'queued', attempts = MAX(attempts - 1, 0), interruptions = interruptions + 1,
-           next_attempt_at = ? WHERE call_id = ? AND status = 'running'`,
+    this
+      .sql(
+        `UPDATE calls SET status = 'queued', attempts = MAX(attempts - 1, 0), next_attempt_at = ?
+         WHERE call_id = ? AND status = 'running'`,
       )
       .run(now, callId);
   }
@@ -216,8 +227,8 @@ export class AsyncStore {
 
   /** Finished calls whose callback was not delivered yet (the process stopped in between). */
   pendingCallbacks(): CallRow[] {
-    return this.db
-      .prepare(
+    return this
+      .sql(
         `SELECT * FROM calls WHERE callback_state = 'pending' AND status IN ('succeeded', 'failed', 'dead')
          ORDER BY seq`,
       )
@@ -225,13 +236,13 @@ export class AsyncStore {
   }
 
   recordCallback(callId: string, state: CallbackState, status: number, attempts: number): void {
-    this.db
-      .prepare(`UPDATE calls SET callback_state = ?, callback_status = ?, callback_attempts = ? WHERE call_id = ?`)
+    this
+      .sql(`UPDATE calls SET callback_state = ?, callback_status = ?, callback_attempts = ? WHERE call_id = ?`)
       .run(state, status, attempts, callId);
   }
 
   row(callId: string): CallRow | undefined {
-    return this.db.prepare(`SELECT * FROM calls WHERE call_id = ?`).get(callId) as CallRow | undefined;
+    return this.sql(`SELECT * FROM calls WHERE call_id = ?`).get(callId) as CallRow | undefined;
   }
 
   /** Newest first. */
@@ -250,17 +261,17 @@ export class AsyncStore {
       `SELECT * FROM calls ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ` +
       `ORDER BY seq ${opts.oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
     args.push(opts.limit ?? -1);
-    return this.db.prepare(sql).all(...args) as CallRow[];
+    return this.sql(sql).all(...args) as CallRow[];
   }
 
   /** Calls queued or running, for one function or all. */
   depth(functionName?: string): number {
     const row = (
       functionName
-        ? this.db
-            .prepare(`SELECT COUNT(*) AS n FROM calls WHERE status IN ('queued', 'running') AND function_name = ?`)
+        ? this
+            .sql(`SELECT COUNT(*) AS n FROM calls WHERE status IN ('queued', 'running') AND function_name = ?`)
             .get(functionName)
-        : this.db.prepare(`SELECT COUNT(*) AS n FROM calls WHERE status IN ('queued', 'running')`).get()
+        : this.sql(`SELECT COUNT(*) AS n FROM calls WHERE status IN ('queued', 'running')`).get()
     ) as { n: number };
     return row.n;
   }
