@@ -213,9 +213,9 @@ class Parser {
     if (++this.depth > MAX_DEPTH) fail(`nesting too deep at column ${t.column} (at most ${MAX_DEPTH} levels)`);
   }
 
-  // expr := ['+'|'-'] mul (('+'|'-') mul)*
+  // expr := unary (('+'|'-') mul)*
   expr(): Node {
-    let node = this.signedMul();
+    let node = this.mul();
     while (this.isOp('+') || this.isOp('-')) {
       const op = this.next().text as '+' | '-';
       node = { kind: 'bin', op, left: node, right: this.mul() };
@@ -223,23 +223,26 @@ class Parser {
     return node;
   }
 
-  signedMul(): Node {
-    if (this.isOp('-')) {
-      this.next();
-      return { kind: 'neg', arg: this.mul() };
-    }
-    if (this.isOp('+')) this.next();
-    return this.mul();
-  }
-
-  // mul := pow (('*'|'/') pow)*
+  // mul := unary (('*'|'/') unary)*
   mul(): Node {
-    let node = this.pow();
+    let node = this.unary();
     while (this.isOp('*') || this.isOp('/')) {
       const op = this.next().text as '*' | '/';
-      node = { kind: 'bin', op, left: node, right: this.pow() };
+      node = { kind: 'bin', op, left: node, right: this.unary() };
     }
     return node;
+  }
+
+  // unary := ('-'|'+') unary | pow      (so -x^2 is -(x^2))
+  unary(): Node {
+    if (this.isOp('-') || this.isOp('+')) {
+      const sign = this.next();
+      this.enter(sign);
+      const arg = this.unary();
+      this.depth--;
+      return sign.text === '-' ? { kind: 'neg', arg } : arg;
+    }
+    return this.pow();
   }
 
   // pow := primary ('^' ['-'] primary)?   (right-assoc chains are rejected: write parentheses)
