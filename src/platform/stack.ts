@@ -44,7 +44,7 @@ export function parseStack(text: string, file: string): StackFile {
   }
   const top = asMap(doc, file, '(top level)');
   const warnings: string[] = [];
-  for (const k of Object.keys(top)) if (!TOP_KEYS.has(k)) warnings.push(`${file}: unknown key '${k}' (ignored)`);
+  for (const k of Object.keys(top)) if (!TOP_KEYS.has(k) && !k.startsWith('x-')) warnings.push(`${file}: unknown key '${k}' (ignored)`);
   const provider = asMap(top.provider, file, 'provider');
   for (const k of Object.keys(provider)) if (!PROVIDER_KEYS.has(k)) warnings.push(`${file}: unknown key 'provider.${k}' (ignored)`);
   const fns = asMap(top.functions, file, 'functions');
