@@ -43,7 +43,7 @@ test('async call through the gateway: 202, callback, status; a resent X-Call-Id 
     let status: Record<string, unknown> = {};
     const deadline = Date.now() + 10_000;
     while (status.callbackStatus !== 200 && Date.now() < deadline) {
-      const statusRes = await fetch(`${platform.url}/system/async/${callId}`);
+      const statusRes: Response = await fetch(`${platform.url}/system/async/${callId}`);
       assert.equal(statusRes.status, 200);
       status = (await statusRes.json()) as Record<string, unknown>;
       if (status.callbackStatus !== 200) await new Promise((r) => setTimeout(r, 20));
