@@ -16,9 +16,13 @@ export function collectPids(value: unknown, out = new Set<number>()): Set<number
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const key = k.toLowerCase();
-      if ((key === 'pid' || key.endsWith('pid')) && typeof v === 'number' && Number.isInteger(v) && v > 0) out.add(v);
-      else if (key === 'pids' && Array.isArray(v)) for (const p of v) if (Number.isInteger(p) && p > 0) out.add(p);
-      else collectPids(v, out);
+      if ((key === 'pid' || key.endsWith('pid')) && typeof v === 'number' && Number.isInteger(v) && v > 0) {
+        out.add(v);
+      } else if (key === 'pids' && Array.isArray(v)) {
+        for (const p of v) if (Number.isInteger(p) && p > 0) out.add(p);
+      } else {
+        collectPids(v, out);
+      }
     }
   }
   return out;
