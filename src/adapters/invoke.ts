@@ -45,7 +45,11 @@ export function withDeadline(ctx: FunctionContext, deadline: number): FunctionCo
   return { ...ctx, remainingTimeMs: () => (deadline === Infinity ? Infinity : Math.max(0, deadline - Date.now())) };
 }
 
-export type Invoker = (req: RawRequest, ctx?: FunctionContext) => Promise<HttpResponse>;
+export interface Invoker {
+  (req: RawRequest, ctx?: FunctionContext): Promise<HttpResponse>;
+  /** Runs init now (once); resolves when the function is ready to serve. */
+  ready(): Promise<void>;
+}
 
 /**
  * Wraps a handler module: `init(ctx)` runs once before the first request (concurrent first
@@ -68,7 +72,7 @@ export function createInvoker(mod: FunctionModule, baseCtx: FunctionContext): In
     }
     return initialised;
   };
-  return async (req, ctx = baseCtx) => {
+  const invoke = async (req: RawRequest, ctx: FunctionContext = baseCtx): Promise<HttpResponse> => {
     try {
       await ensureInit();
       const event = buildEvent(req, maxBodyBytes(ctx.env));
@@ -79,4 +83,5 @@ export function createInvoker(mod: FunctionModule, baseCtx: FunctionContext): In
       return res;
     }
   };
+  return Object.assign(invoke, { ready: ensureInit });
 }

@@ -54,6 +54,19 @@ export function createOpenFaasApp(handlerModule: FunctionModule, ctx: FunctionCo
   app.disable('x-powered-by');
   // Raw bytes for every content type: the contract parses JSON itself, so a malformed body is
   // a 400 with the same JSON error as on the other platforms.
+  // of-watchdog's ready_path: the replica turns ready only once init (the model load) is done.
+  const readyPath = ctx.env.ready_path;
+  if (readyPath) {
+    void invoke.ready().catch(() => undefined);
+    app.get(readyPath, async (_req: Request, res: Response) => {
+      try {
+        await invoke.ready();
+        res.status(200).json({ ready: true });
+      } catch (err) {
+        res.status(503).json({ ready: false, error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  }
   app.use(bodyParser.raw({ type: () => true, limit: maxBodyBytes(ctx.env) }));
   app.use(async (req: Request, res: Response) => {
     const invocationCtx = execTimeoutMs > 0 ? withDeadline(ctx, Date.now() + execTimeoutMs) : ctx;

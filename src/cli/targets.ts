@@ -1,3 +1,121 @@
+// `faasml build|deploy azure|openfaas` and `faasml targets`: thin wrappers over src/targets/.
+// The build code (esbuild, yaml) loads inside the actions so `faasml --help` stays fast.
 import type { Command } from 'commander';
+import { printResult, table } from './output.js';
 
-export function register(_program: Command): void {}
+interface BuildFlags {
+  out?: string;
+  functions?: string;
+  models?: string;
+  zip?: boolean;
+  json?: boolean;
+}
+
+interface DeployFlags {
+  app?: string;
+  resourceGroup?: string;
+  gateway?: string;
+  dir?: string;
+  functions?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('Build the functions for a real platform: an Azure Functions app folder and zip, or OpenFaaS build contexts')
+    .argument('<platform>', 'azure or openfaas')
+    .option('--out <dir>', 'output folder (default build/<platform>)')
+    .option('--functions <list>', 'comma-separated workloads (default all: lr-train,lr-infer,resnet-train,resnet-infer)')
+    .option('--models <dir>', 'openfaas: a model store folder to bake into the images')
+    .option('--no-zip', 'azure: skip the zip')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ faasml build azure --out build/azure\n  $ faasml build openfaas --out build/openfaas --functions lr-infer,resnet-infer',
+    )
+    .action(async (platformName: string, flags: BuildFlags) => {
+      const { checkPlatform } = await import('../targets/workloads.js');
+      const platform = checkPlatform(platformName);
+      if (platform === 'azure') {
+        const { buildAzure } = await import('../targets/azure.js');
+        const r = await buildAzure({ out: flags.out, functions: flags.functions, zip: flags.zip });
+        printResult(r, flags, (x) =>
+          [
+            `Azure Functions app for ${x.functions.join(', ')} in ${x.outDir}`,
+            `  entry ${x.entry} (${kb(x.bundleBytes)}), ${x.files.length} files`,
+            x.zipPath ? `  zip   ${x.zipPath} (${kb(x.zipBytes ?? 0)})` : '  zip   skipped',
+            `Deploy: faasml deploy azure --app NAME --resource-group RG --dir ${x.outDir}`,
+          ].join('\n'),
+        );
+      } else {
+        const { buildOpenFaas } = await import('../targets/openfaas.js');
+        const r = await buildOpenFaas({ out: flags.out, functions: flags.functions, models: flags.models });
+        printResult(r, flags, (x) =>
+          [
+            `OpenFaaS functions in ${x.outDir} (stack ${x.stackFile})`,
+            table(
+              ['function', 'bundle', 'docker build context'],
+              x.functions.map((f) => [f, kb(x.bundleBytes[f]), x.contexts[f]]),
+            ),
+            `Deploy: faasml deploy openfaas --dir ${x.outDir} --gateway http://127.0.0.1:8080`,
+          ].join('\n'),
+        );
+      }
+    });
+
+  program
+    .command('deploy')
+    .description('Deploy a build to Azure Functions (func or az) or OpenFaaS (faas-cli); prints the commands when the tool is missing')
+    .argument('<platform>', 'azure or openfaas')
+    .option('--app <name>', 'azure: the Function App name')
+    .option('--resource-group <rg>', 'azure: the resource group')
+    .option('--gateway <url>', 'openfaas: the gateway URL (default from stack.yml)')
+    .option('--dir <dir>', 'the build folder (default build/<platform>)')
+    .option('--functions <list>', 'openfaas: deploy only these workloads')
+    .option('--dry-run', 'print the commands without running them')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ faasml deploy azure --app faasml-demo --resource-group faasml-rg\n  $ faasml deploy openfaas --gateway http://127.0.0.1:8080 --dry-run',
+    )
+    .action(async (platformName: string, flags: DeployFlags) => {
+      const { checkPlatform } = await import('../targets/workloads.js');
+      const platform = checkPlatform(platformName);
+      const human = (x: { tool: string; commands: string[]; ran: boolean }): string =>
+        `${x.ran ? 'Ran' : 'Commands'} (${x.tool}):\n${x.commands.map((c) => `  ${c}`).join('\n')}`;
+      if (platform === 'azure') {
+        const { deployAzure } = await import('../targets/azure.js');
+        const r = await deployAzure({ app: flags.app ?? '', resourceGroup: flags.resourceGroup ?? '', dir: flags.dir, dryRun: flags.dryRun });
+        printResult(r, flags, human);
+      } else {
+        const { deployOpenFaas } = await import('../targets/openfaas.js');
+        const r = await deployOpenFaas({ gateway: flags.gateway, dir: flags.dir, functions: flags.functions, dryRun: flags.dryRun });
+        printResult(r, flags, human);
+      }
+    });
+
+  program
+    .command('targets')
+    .description('Check a targets file (deployed endpoints for benchmarks) and list its function URLs')
+    .argument('[file]', 'the targets file', 'targets.yml')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  $ faasml targets functions/targets.example.yml')
+    .action(async (file: string, flags: { json?: boolean }) => {
+      const { loadTargets, functionUrl } = await import('../targets/targets-file.js');
+      const targets = loadTargets(file);
+      printResult({ file, targets }, flags, (x) =>
+        table(
+          ['label', 'platform', 'function', 'url'],
+          x.targets.flatMap((t) =>
+            Object.keys(t.functions).map((f) => [t.label, t.platform, f, functionUrl(t, f as keyof typeof t.functions)]),
+          ),
+        ),
+      );
+    });
+}
