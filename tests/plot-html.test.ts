@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { displayBundle } from '../src/plot/display.js';
-import { display, inNotebook, lineFigure, toHtml } from '../src/plot/index.js';
+import { display, displayWithImage, inNotebook, lineFigure, toHtml } from '../src/plot/index.js';
 
 const fig = lineFigure({
   name: 'html-check',
@@ -51,7 +51,15 @@ test('display bundle carries plotly JSON, HTML and plain text', () => {
   assert.equal(later['text/plain'], '[figure html-check: A </script> title & more]');
 });
 
-test('display outside a notebook does not throw and prints a note once', () => {
+test('display bundle with a PNG shows the image until the script draws the live plot', () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+  const html = displayBundle(fig, { withPlotly: false, png })['text/html'] as string;
+  assert.ok(html.includes(`<img src="data:image/png;base64,${png.toString('base64')}"`));
+  assert.ok(!html.includes('not trusted'), 'the image replaces the note');
+  assert.ok(html.includes('alt="A &lt;/script&gt; title &amp; more"'));
+});
+
+test('display outside a notebook does not throw and prints a note once', async () => {
   assert.equal(inNotebook(), false);
   const original = process.stdout.write.bind(process.stdout);
   const lines: string[] = [];
@@ -62,6 +70,7 @@ test('display outside a notebook does not throw and prints a note once', () => {
   try {
     display(fig);
     display(fig);
+    await displayWithImage(fig);
   } finally {
     process.stdout.write = original;
   }

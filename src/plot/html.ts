@@ -42,12 +42,18 @@ export function escapeHtml(s: string): string {
  * The <div> and the script that draws the figure into it. The script waits for window.Plotly,
  * so the bundle may come from another output of the same page (a notebook inlines it once).
  */
-export function figureFragment(fig: Figure, divId: string, opts: { height?: number; placeholder?: string } = {}): string {
+export function figureFragment(
+  fig: Figure,
+  divId: string,
+  opts: { height?: number; placeholder?: string; placeholderHtml?: string } = {},
+): string {
   const height = opts.height ?? 560;
   const spec = scriptJson({ data: fig.data, layout: fig.layout, config: plotConfig(fig) });
-  const placeholder = opts.placeholder ? escapeHtml(opts.placeholder) : '';
+  // A static image placeholder sizes the div itself until the script swaps in the live plot.
+  const placeholder = opts.placeholderHtml ?? (opts.placeholder ? escapeHtml(opts.placeholder) : '');
+  const style = opts.placeholderHtml ? 'width:100%;max-width:1000px' : `width:100%;max-width:1000px;height:${height}px`;
   return [
-    `<div id="${escapeHtml(divId)}" class="faasml-figure" style="width:100%;max-width:1000px;height:${height}px">${placeholder}</div>`,
+    `<div id="${escapeHtml(divId)}" class="faasml-figure" style="${style}">${placeholder}</div>`,
     '<script>',
     '(function () {',
     `  var spec = ${spec};`,
@@ -55,7 +61,12 @@ export function figureFragment(fig: Figure, divId: string, opts: { height?: numb
     '  var tries = 0;',
     '  function draw() {',
     '    var el = document.getElementById(id);',
-    "    if (el && window.Plotly) { el.textContent = ''; window.Plotly.newPlot(el, spec.data, spec.layout, spec.config); return; }",
+    "    if (el && window.Plotly) {",
+    "      el.textContent = '';",
+    `      el.style.height = '${height}px';`,
+    '      window.Plotly.newPlot(el, spec.data, spec.layout, spec.config);',
+    '      return;',
+    '    }',
     '    if (++tries < 600) setTimeout(draw, 50);',
     '  }',
     '  draw();',

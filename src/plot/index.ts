@@ -14,5 +14,5 @@ export {
   type TrainingTimeRow,
 } from './study.js';
 export { toHtml, plotlyBundle } from './html.js';
-export { display, inNotebook } from './display.js';
+export { display, displayWithImage, closeDisplayBrowser, inNotebook, type DisplayOptions } from './display.js';
 export { exportFigures, findChromium, FigureExporter, ChromiumNotFoundError, DEFAULT_SIZE, type ExportOptions, type ExportFormat } from './export.js';

@@ -11,12 +11,20 @@ export interface FigureNaming {
 
 const epochs = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
+// Epochs are whole numbers: with few of them plotly would otherwise tick at 1.5, 2.5, ...
+function wholeEpochTicks(fig: Figure, n: number): Figure {
+  const xaxis = (fig.layout as Record<string, Record<string, unknown>>).xaxis;
+  if (n <= 15) xaxis.dtick = 1;
+  else xaxis.tickformat = 'd';
+  return fig;
+}
+
 export function lossCurveFigure(history: { loss: number[]; valLoss?: number[] }, opts: FigureNaming & { log?: boolean }): Figure {
   const series: LineSeries[] = [{ name: 'training loss', x: epochs(history.loss.length), y: history.loss }];
   if (history.valLoss && history.valLoss.length > 0) {
     series.push({ name: 'validation loss', x: epochs(history.valLoss.length), y: history.valLoss, dash: 'dash' });
   }
-  return lineFigure({ ...opts, x: { title: 'Epoch' }, y: { title: 'Loss', log: opts.log }, series });
+  return wholeEpochTicks(lineFigure({ ...opts, x: { title: 'Epoch' }, y: { title: 'Loss', log: opts.log }, series }), history.loss.length);
 }
 
 export function accuracyCurveFigure(history: { accuracy: number[]; valAccuracy?: number[] }, opts: FigureNaming): Figure {
@@ -27,7 +35,7 @@ export function accuracyCurveFigure(history: { accuracy: number[]; valAccuracy?:
   }
   const fig = lineFigure({ ...opts, x: { title: 'Epoch' }, y: { title: 'Accuracy (%)' }, series });
   (fig.layout as Record<string, Record<string, unknown>>).yaxis.range = [0, 100];
-  return fig;
+  return wholeEpochTicks(fig, history.accuracy.length);
 }
 
 export interface CoefficientRow {
