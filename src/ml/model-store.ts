@@ -90,7 +90,25 @@ export class ModelStore {
       .sort();
   }
 
-  /** Name and version a reference points at now (`@latest` re-reads the folder: cheap). */
+  /**
+   * The folder a reference points at now, without reading metadata or sizes: the cheap call
+   * a serving path makes on every request so `@latest` picks up a new training at once.
+   */
+  locate(ref: string): { name: string; version: number; ref: string; dir: string } {
+    const { name, version } = parseModelRef(ref);
+    const base = join(this.root, name);
+    let v: number | undefined;
+    if (version === 'latest') {
+      const candidates = existsSync(base)
+        ? readdirSync(base).filter((d) => /^[1-9][0-9]*$/.test(d)).map(Number).sort((a, b) => b - a)
+        : [];
+      v = candidates.find((c) => existsSync(join(base, String(c), METADATA_JSON)));
+    } else if (existsSync(join(base, String(version), METADATA_JSON))) v = version;
+    if (v === undefined) return this.resolve(ref); // throws the 404 that names what exists
+    return { name, version: v, ref: `${name}@${v}`, dir: join(base, String(v)) };
+  }
+
+  /** Name and version a reference points at now, with metadata summary and size. */
   resolve(ref: string): ModelInfo {
     const { name, version } = parseModelRef(ref);
     const versions = this.versions(name);
