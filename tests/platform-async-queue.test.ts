@@ -424,3 +424,46 @@ test('a call the process keeps dying under is dead after maxRetries + 1 crashes'
     state.remove();
   }
 });
+
+test('retry() runs a dead call again with a fresh budget; prune() drops old finished calls', async () => {
+  const state = tempStateDir();
+  const receiver = await startReceiver();
+  let healthy = false;
+  let runs = 0;
+  const queue = new AsyncQueue({
+    stateDir: state.dir,
+    maxRetries: 0,
+    invoke: async (req) => {
+      runs++;
+      return healthy || req.callId === 'kept' ? jsonResult(200, { ok: true }) : jsonResult(502, { error: 'down' });
+    },
+  });
+  try {
+    queue.start();
+    queue.enqueue(request('r1', { callbackUrl: receiver.url }));
+    queue.enqueue(request('kept'));
+    await waitFor('dead', () => queue.get('r1')?.status === 'dead' && queue.depth() === 0);
+    await waitFor('first callback', () => receiver.received.length === 1);
+    assert.equal(queue.retry('kept'), false, 'only dead or failed calls');
+    assert.equal(queue.retry('nope'), false);
+    healthy = true;
+    assert.equal(queue.retry('r1'), true);
+    await waitFor('succeeded', () => queue.get('r1')?.status === 'succeeded');
+    assert.equal(queue.get('r1')!.attempts, 1);
+    await waitFor('second callback', () => receiver.received.length === 2);
+    assert.equal(receiver.received[1].headers['x-function-status'], '200');
+    assert.equal(runs, 3);
+    await waitFor('callback recorded', () => queue.get('r1')?.callbackStatus === 200);
+
+    assert.equal(queue.prune(60_000), 0, 'nothing that old');
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(queue.prune(0), 2);
+    assert.equal(queue.list().length, 0);
+    assert.throws(() => queue.list({ limit: 0 }), ValidationError);
+    assert.throws(() => queue.list({ status: 'lost' as never }), ValidationError);
+  } finally {
+    await queue.stop();
+    await receiver.close();
+    state.remove();
+  }
+});

@@ -4,12 +4,16 @@
 // errors are retried with exponential backoff and then dead-lettered; the result goes to the
 // X-Callback-Url. Delivery is at least once: a receiver dedupes on X-Call-Id.
 import { setMaxListeners } from 'node:events';
-import { errorResponse, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { deliverCallback } from './async-callback.js';
+import { failureOutcome, header, resultOutcome } from './async-outcome.js';
 import { AsyncStore, toRequest, toStatus, type AttemptOutcome, type CallRow } from './async-store.js';
 import type { AsyncRequest, AsyncState, AsyncStatus, InvokeResult, Invoker } from './async-types.js';
+import { nonNegativeInt, positiveInt, validateRequest } from './async-validate.js';
 
 export type { AsyncRequest, AsyncState, AsyncStatus, InvokeResult, Invoker } from './async-types.js';
+
+const STATES = new Set<AsyncState>(['queued', 'running', 'succeeded', 'failed', 'dead']);
 
 export interface AsyncQueueOptions {
   /** The queue lives in `<stateDir>/queue.sqlite`. One queue (one process) per stateDir. */
@@ -35,6 +39,8 @@ export interface AsyncQueueOptions {
   stopGraceMs?: number;
   /** Largest response body kept per call for GET /system/async (default 1 MiB). */
   maxStoredResultBytes?: number;
+  /** Finished calls older than this are deleted, at start and hourly (default 7 days). */
+  retentionMs?: number;
   /** SQLite `synchronous` (default NORMAL: survives a killed process; FULL: also a power cut). */
   synchronous?: 'NORMAL' | 'FULL';
   logger?: (msg: string) => void;
@@ -44,8 +50,6 @@ interface RunningCall {
   functionName: string;
   done: Promise<void>;
 }
-
-const MAX_CALL_ID_LENGTH = 256;
 
 export class AsyncQueue {
   private readonly store: AsyncStore;
@@ -59,6 +63,7 @@ export class AsyncQueue {
   private readonly callbackAttempts: number;
   private readonly callbackBackoffMs: number;
   private readonly stopGraceMs: number;
+  private readonly retentionMs: number;
   private readonly log: (msg: string) => void;
 
   private state: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle';
@@ -68,6 +73,7 @@ export class AsyncQueue {
   private readonly callbacks = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private stopping: Promise<void> | undefined;
 
@@ -82,6 +88,7 @@ export class AsyncQueue {
     this.callbackAttempts = positiveInt(opts.callbackAttempts, 4, 'callbackAttempts');
     this.callbackBackoffMs = nonNegativeInt(opts.callbackBackoffMs, this.baseBackoffMs, 'callbackBackoffMs');
     this.stopGraceMs = nonNegativeInt(opts.stopGraceMs, 2000, 'stopGraceMs');
+    this.retentionMs = nonNegativeInt(opts.retentionMs, 7 * 24 * 3600_000, 'retentionMs');
     this.log = opts.logger ?? (() => {});
     setMaxListeners(0, this.shutdown.signal); // every callback in flight listens for the stop
     this.store = new AsyncStore(opts.stateDir, {
@@ -118,13 +125,34 @@ export class AsyncQueue {
   /** Newest first (default limit 100). */
   list(opts: { status?: AsyncState; functionName?: string; limit?: number } = {}): AsyncStatus[] {
     this.assertOpen();
-    return this.store.rows({ ...opts, limit: opts.limit ?? 100 }).map(toStatus);
+    const limit = positiveInt(opts.limit, 100, 'limit');
+    if (opts.status !== undefined && !STATES.has(opts.status)) {
+      throw new ValidationError(`status must be one of ${[...STATES].join(', ')}`, { status: opts.status });
+    }
+    return this.store.rows({ ...opts, limit }).map(toStatus);
   }
 
   /** Calls that exhausted their retries (or kept killing the process), oldest first. */
   deadLetters(): AsyncStatus[] {
     this.assertOpen();
     return this.store.rows({ status: 'dead', oldestFirst: true }).map(toStatus);
+  }
+
+  /**
+   * Runs a dead (or failed) call again with a fresh retry budget and a new callback; false when
+   * no finished-unsuccessfully call has this id.
+   */
+  retry(callId: string): boolean {
+    this.assertOpen();
+    const requeued = this.store.requeueFinished(callId, Date.now());
+    if (requeued) this.schedulePump();
+    return requeued;
+  }
+
+  /** Deletes finished calls older than `olderThanMs` (default: retentionMs); returns how many. */
+  prune(olderThanMs: number = this.retentionMs): number {
+    this.assertOpen();
+    return this.store.pruneFinished(Date.now() - olderThanMs);
   }
 
   /** Calls queued or running. */
@@ -141,6 +169,9 @@ export class AsyncQueue {
     const { requeued, dead } = this.store.recoverRunning(Date.now(), this.maxRetries + 1);
     if (requeued || dead) this.log(`async queue: ${requeued} interrupted call(s) queued again, ${dead} dead`);
     for (const row of this.store.pendingCallbacks()) this.sendCallback(row, undefined);
+    this.prune();
+    this.pruneTimer = setInterval(() => this.store.isOpen && this.prune(), 3600_000);
+    this.pruneTimer.unref();
     this.schedulePump();
   }
 
@@ -157,6 +188,7 @@ export class AsyncQueue {
     if (this.state === 'stopped') return;
     this.state = 'stopping';
     clearTimeout(this.timer);
+    clearInterval(this.pruneTimer);
     if (this.running.size > 0) {
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, this.stopGraceMs)));
@@ -307,72 +339,4 @@ export class AsyncQueue {
       .finally(() => this.callbacks.delete(delivery));
     this.callbacks.add(delivery);
   }
-}
-
-/** Header value by case-insensitive name. */
-function header(headers: Record<string, string> | undefined, name: string): string | undefined {
-  if (!headers) return undefined;
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return undefined;
-}
-
-function resultOutcome(result: InvokeResult, elapsed: number): AttemptOutcome {
-  const body = Buffer.isBuffer(result.body) ? result.body : Buffer.from(result.body ?? '');
-  const out: AttemptOutcome = {
-    statusCode: Number.isInteger(result.statusCode) ? result.statusCode : 500,
-    body,
-    durationSeconds: Number.isFinite(result.durationSeconds) ? result.durationSeconds : elapsed,
-  };
-  const contentType = header(result.headers, 'content-type');
-  if (contentType) out.contentType = contentType;
-  return out;
-}
-
-/**
- * An invoke that threw, mapped like any error (errorResponse): a typed 4xx such as an unknown
- * function is final, anything else is a 500 and retried. The JSON error body is the result.
- */
-function failureOutcome(failure: unknown, elapsed: number): AttemptOutcome {
-  const message = failure instanceof Error ? failure.message : String(failure);
-  const { statusCode, body } = errorResponse(failure);
-  return {
-    statusCode,
-    body: Buffer.from(JSON.stringify(body)),
-    contentType: 'application/json',
-    error: `invoke failed: ${message}`,
-    durationSeconds: elapsed,
-  };
-}
-
-function validateRequest(req: AsyncRequest): void {
-  if (!req || typeof req !== 'object') throw new ValidationError('async request must be an object');
-  if (typeof req.functionName !== 'string' || req.functionName === '') {
-    throw new ValidationError('async request needs a function name');
-  }
-  if (typeof req.callId !== 'string' || req.callId === '' || req.callId.length > MAX_CALL_ID_LENGTH) {
-    throw new ValidationError(`X-Call-Id must be 1 to ${MAX_CALL_ID_LENGTH} characters`);
-  }
-  if (req.callbackUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(req.callbackUrl);
-    } catch {
-      throw new ValidationError('X-Callback-Url is not a URL', { callbackUrl: req.callbackUrl });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ValidationError('X-Callback-Url must be http or https', { callbackUrl: req.callbackUrl });
-    }
-  }
-}
-
-function positiveInt(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw new ValidationError(`${name} must be a whole number >= 1`, { [name]: value });
-  return v;
-}
-
-function nonNegativeInt(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0) throw new ValidationError(`${name} must be a whole number >= 0`, { [name]: value });
-  return v;
 }

@@ -225,6 +225,26 @@ export class AsyncStore {
     })();
   }
 
+  /** A dead or failed call goes back to the queue with a fresh retry budget; false when there is none. */
+  requeueFinished(callId: string, now: number): boolean {
+    return (
+      this.sql(
+        `UPDATE calls SET status = 'queued', attempts = 0, interruptions = 0, next_attempt_at = ?, finished_at = NULL,
+           callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END,
+           callback_status = NULL, callback_attempts = 0
+         WHERE call_id = ? AND status IN ('dead', 'failed')`,
+      ).run(now, callId).changes === 1
+    );
+  }
+
+  /** Deletes calls finished before `before` whose callback is not still pending; returns how many. */
+  pruneFinished(before: number): number {
+    return this.sql(
+      `DELETE FROM calls WHERE status IN ('succeeded', 'failed', 'dead') AND finished_at < ?
+         AND (callback_state IS NULL OR callback_state <> 'pending')`,
+    ).run(before).changes;
+  }
+
   /** Finished calls whose callback was not delivered yet (the process stopped in between). */
   pendingCallbacks(): CallRow[] {
     return this
