@@ -9,9 +9,7 @@ import { type FunctionContext, type FunctionEvent, type FunctionResult, jsonBody
 import { NotFoundError, ValidationError } from '../../src/errors.js';
 import { projectRoot } from '../../src/paths.js';
 import { initBackend } from '../../src/ml/backend.js';
-import { loadDataset } from '../../src/ml/data-cifar10.js';
-import { ModelStore } from '../../src/ml/model-store.js';
-import { trainResNet } from '../../src/ml/resnet-train.js';
+import { runResNetTraining } from '../../src/ml/training-runs.js';
 import { enumField, intField, numberField, stringField } from '../../src/ml/serving.js';
 
 export const MAX_IMAGES = 50_000;
@@ -56,39 +54,21 @@ export async function handle(event: FunctionEvent, ctx: FunctionContext): Promis
   const widthMultiplier = numberField(body, 'widthMultiplier', Number.isFinite(envWidth) && envWidth > 0 ? envWidth : 1, 0.01, 4);
   const name = stringField(body, 'name', 'resnet', 64);
   const dataSpec = resolveDataSpec(stringField(body, 'data', 'synthetic', 1000), ctx.env);
-  await initBackend();
-  const data = await loadDataset(dataSpec, { images, seed });
-  const result = await trainResNet({ data, epochs, batchSize, stem, seed, learningRate, widthMultiplier });
-  try {
-    const info = await new ModelStore(ctx.modelsDir).save(name, result.model, {
-      kind: 'resnet50',
-      architecture: `ResNet-50, ${stem} stem, width ×${widthMultiplier}`,
-      classes: data.classes,
-      inputShape: [data.height, data.width, 3],
-      metrics: { valAccuracy: result.valAccuracy, imagesPerSecond: result.imagesPerSecond, loss: result.history.loss[result.history.loss.length - 1] },
-      data: result.data,
-      backend: result.backend,
-      trainSeconds: result.trainSeconds,
-      training: { images, epochs, batchSize, stem, seed, learningRate, widthMultiplier },
-      history: result.history,
-    });
-    ctx.log.info('trained', { model: info.ref, valAccuracy: result.valAccuracy, trainSeconds: result.trainSeconds });
-    return {
-      body: {
-        model: info.ref,
-        valAccuracy: result.valAccuracy,
-        history: result.history,
-        imagesPerSecond: result.imagesPerSecond,
-        trainSeconds: result.trainSeconds,
-        images: result.images,
-        epochs: result.epochs,
-        backend: result.backend,
-        stem,
-        data: result.data,
-        computeMs: performance.now() - started,
-      },
-    };
-  } finally {
-    result.model.dispose();
-  }
+  const run = await runResNetTraining({ data: dataSpec, images, epochs, batchSize, stem, seed, learningRate, widthMultiplier, modelsDir: ctx.modelsDir, name });
+  ctx.log.info('trained', { model: run.model, valAccuracy: run.valAccuracy, trainSeconds: run.trainSeconds });
+  return {
+    body: {
+      model: run.model,
+      valAccuracy: run.valAccuracy,
+      history: run.history,
+      imagesPerSecond: run.imagesPerSecond,
+      trainSeconds: run.trainSeconds,
+      images: run.images,
+      epochs: run.epochs,
+      backend: run.backend,
+      stem: run.stem,
+      data: run.data,
+      computeMs: performance.now() - started,
+    },
+  };
 }
