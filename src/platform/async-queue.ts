@@ -3,6 +3,18 @@
 // across a kill -9); workers run due calls oldest first through the Invoker; 5xx, 429 and invoke
 // errors are retried with exponential backoff and then dead-lettered; the result goes to the
 // X-Callback-Url. Delivery is at least once: a receiver dedupes on X-Call-Id.
+//
+// Choices, where OpenFaaS's queue-worker leaves things open:
+// - A callId already in the queue is ignored (the first request wins): a client resending with
+//   its own X-Call-Id gets 202 again and the function runs once.
+// - `workers` is global (default 2, the cores of a small machine); `perFunctionWorkers` caps one
+//   function so a slow one cannot hold every worker.
+// - 429 is retried like 5xx (a busy instance is transient), honouring Retry-After; other 4xx are
+//   final. An invoke that throws maps through errorResponse: a typed 4xx (unknown function) is
+//   final, anything else is a 500 and retried.
+// - A call a crash cut short runs again and that attempt is not counted; a call the process died
+//   under more than maxRetries + 1 times is dead (it is probably what kills the process).
+// - A callback not yet answered when the process stops is sent again at the next start.
 import { setMaxListeners } from 'node:events';
 import { ValidationError } from '../errors.js';
 import { deliverCallback } from './async-callback.js';
@@ -23,7 +35,10 @@ export interface AsyncQueueOptions {
   workers?: number;
   /** Calls of one function running at once (default: `workers`), so one slow function cannot take every worker. */
   perFunctionWorkers?: number;
-  /** Retries after the first attempt on 5xx, 429 or an invoke error (default 3: 4 attempts in all). */
+  /**
+   * Retries after the first attempt on 5xx, 429 or an invoke error (default 3: 4 attempts in all);
+   * also, plus one, how many crashes a call may be cut short by before it is dead.
+   */
   maxRetries?: number;
   /** Wait before retry n is baseBackoffMs * 2^(n-1), plus up to 20% jitter (default 500). */
   baseBackoffMs?: number;
@@ -169,7 +184,8 @@ export class AsyncQueue {
     const { requeued, dead } = this.store.recoverRunning(Date.now(), this.maxRetries + 1);
     if (requeued || dead) this.log(`async queue: ${requeued} interrupted call(s) queued again, ${dead} dead`);
     for (const row of this.store.pendingCallbacks()) this.sendCallback(row, undefined);
-    this.prune();
+    const pruned = this.prune();
+    if (pruned) this.log(`async queue: ${pruned} call(s) older than the retention deleted`);
     this.pruneTimer = setInterval(() => this.store.isOpen && this.prune(), 3600_000);
     this.pruneTimer.unref();
     this.schedulePump();
