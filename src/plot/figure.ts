@@ -149,6 +149,8 @@ export function barFigure(opts: BarFigureOptions): Figure {
   });
   const layout = baseLayout(opts.title);
   layout.barmode = opts.stacked ? 'stack' : 'group';
+  // A value label that would need a smaller font than this is hidden rather than unreadable.
+  layout.uniformtext = { minsize: 12, mode: 'hide' };
   layout.xaxis = { ...axis(opts.x?.title ?? ''), type: 'category', ticks: '' };
   layout.yaxis = axis(opts.y.title, opts.y.log);
   return { name: opts.name, data, layout };
