@@ -1,7 +1,7 @@
 // A test server with a known answer: every request waits `delayMs` and the server records its
 // own view of each request's time (the truth the load generator is checked against). It can
 // stall once (every request that arrives during the stall waits until it ends, like a GC pause)
-// and answer a chosen status (`?status=503`). Used in-process by tests, or as a script:
+// and answer a chosen status (`?status=503`). GET /__durations returns (and clears) its times. Used in-process by tests, or as a script:
 //   node --import tsx benchmarks/servers/delay-server.ts --delay 5 --port 0
 // prints "listening <port>" and serves until killed.
 import { createServer, type Server } from 'node:http';
@@ -40,6 +40,11 @@ export async function startDelayServer(opts: DelayServerOptions = {}): Promise<D
   let stallUntil = 0;
   const server = createServer((req, res) => {
     const t0 = performance.now();
+    if (req.url === '/__durations') {
+      // The server's own times, for a generator in another process; reading resets them.
+      res.end(JSON.stringify({ requests, durations: durations.splice(0) }));
+      return;
+    }
     requests++;
     if (opts.stallAtRequest !== undefined && requests === opts.stallAtRequest) stallUntil = t0 + (opts.stallMs ?? 1000);
     const url = new URL(req.url ?? '/', 'http://x');

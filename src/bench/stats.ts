@@ -35,6 +35,15 @@ function maxOf(values: (number | null)[]): number | null {
   return v.length ? Math.max(...v) : null;
 }
 
+/** A missing or broken price table must not lose a run's measurements: no cost then. */
+function costOrNothing(durationMs: number, memoryMb: number): LevelSummary['costPerMillion'] {
+  try {
+    return estimateCost({ durationMs, memoryMb, requests: 1_000_000 });
+  } catch {
+    return [];
+  }
+}
+
 export interface SummaryInput {
   mode: LoadMode;
   level: number;
@@ -85,6 +94,6 @@ export function summarizeLevel(input: SummaryInput): LevelSummary {
     rssMaxBytes: maxOf(samples.map((s) => s.rssBytes)),
     instancesMax: maxOf(samples.map((s) => s.instances)),
     queueDepthMax: maxOf(samples.map((s) => s.queueDepth)),
-    costPerMillion: ok.length ? estimateCost({ durationMs: latency.avg, memoryMb: input.memoryMb, requests: 1_000_000 }) : [],
+    costPerMillion: ok.length ? costOrNothing(latency.avg, input.memoryMb) : [],
   };
 }
