@@ -3,6 +3,7 @@
 // resolved name@version, so `@latest` costs one folder listing per request.
 import type * as tfjs from '@tensorflow/tfjs';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { initBackend } from './backend.js';
 import { ModelStore, type ModelMetadata } from './model-store.js';
 
 type Body = Record<string, unknown>;
@@ -132,6 +133,8 @@ export class ModelCache<T = unknown> {
     let entry = this.loaded.get(where.dir);
     if (!entry) {
       entry = (async () => {
+        // A handler called without init() (a direct call) still gets the chosen backend.
+        await initBackend();
         const { model, meta } = await store.load(where.ref);
         if (meta.kind !== kind) {
           model.dispose();
