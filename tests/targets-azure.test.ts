@@ -214,6 +214,21 @@ describe('faasml build azure', () => {
     assert.equal(typeof JSON.parse(res.body).error, 'string');
   });
 
+  it('deploy prints the az zip deployment when no tool is installed', async () => {
+    const { deployAzure } = await import('../src/targets/azure.ts');
+    const dir = join(work, 'build', 'azure');
+    const path = process.env.PATH;
+    process.env.PATH = '';
+    try {
+      const dry = await deployAzure({ app: 'demo', resourceGroup: 'rg', dir, dryRun: true });
+      assert.equal(dry.ran, false);
+      assert.match(dry.commands.at(-1)!, /^az functionapp deployment source config-zip --name demo --resource-group rg --src .*azure\.zip$/);
+      await assert.rejects(deployAzure({ app: 'demo', resourceGroup: 'rg', dir }), /az is not installed[\s\S]*config-zip/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('rejects an unknown function and an --out folder that is not a build', async () => {
     const { buildAzure } = await import('../src/targets/azure.ts');
     await assert.rejects(buildAzure({ out: join(work, 'x'), functions: 'lr-infer,cat-infer' }), /unknown function 'cat-infer'; known functions: lr-train/);

@@ -43,7 +43,7 @@ export function azureAppRoot(env: Record<string, string | undefined> = process.e
  * be an Azure Files share mounted into the app (set FAASML_MODELS to the mount path).
  */
 export function azureModelsDir(env: Record<string, string | undefined> = process.env): string {
-  return env.FAASML_MODELS ?? join(azureAppRoot(env), 'models');
+  return env.FAASML_MODELS || join(azureAppRoot(env), 'models');
 }
 
 export interface AzureHandlerOptions {

@@ -35,7 +35,7 @@ export function parseGoDuration(text: string): number {
 export function openFaasContext(functionName: string, env: Record<string, string | undefined> = process.env): FunctionContext {
   return adapterContext({
     functionName,
-    modelsDir: env.FAASML_MODELS ?? defaultModelsDir(),
+    modelsDir: env.FAASML_MODELS || defaultModelsDir(),
     // Kubernetes names the pod through HOSTNAME: the replica, as OpenFaaS shows it.
     instanceId: env.HOSTNAME ? `${functionName}-${env.HOSTNAME}` : undefined,
     env,

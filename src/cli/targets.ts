@@ -21,6 +21,24 @@ interface DeployFlags {
   json?: boolean;
 }
 
+/** A progress bar on stderr when it is a terminal (steps: name, index, total); stop() clears it. */
+async function stepBar(): Promise<{ onStep?: (step: string, index: number, total: number) => void; stop(): void }> {
+  if (!process.stderr.isTTY) return { stop: () => undefined };
+  const { SingleBar, Presets } = await import('cli-progress');
+  const bar = new SingleBar({ stream: process.stderr, format: 'build [{bar}] {value}/{total} {step}', clearOnComplete: true }, Presets.shades_classic);
+  let started = false;
+  return {
+    onStep: (step, index, total) => {
+      if (!started) bar.start(total, index, { step });
+      else bar.update(index, { step });
+      started = true;
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(0)} KiB`;
 }
@@ -42,9 +60,10 @@ export function register(program: Command): void {
     .action(async (platformName: string, flags: BuildFlags) => {
       const { checkPlatform } = await import('../targets/workloads.js');
       const platform = checkPlatform(platformName);
+      const bar = await stepBar();
       if (platform === 'azure') {
         const { buildAzure } = await import('../targets/azure.js');
-        const r = await buildAzure({ out: flags.out, functions: flags.functions, zip: flags.zip });
+        const r = await buildAzure({ out: flags.out, functions: flags.functions, zip: flags.zip, onStep: bar.onStep }).finally(() => bar.stop());
         printResult(r, flags, (x) =>
           [
             `Azure Functions app for ${x.functions.join(', ')} in ${x.outDir}`,
@@ -55,7 +74,9 @@ export function register(program: Command): void {
         );
       } else {
         const { buildOpenFaas } = await import('../targets/openfaas.js');
-        const r = await buildOpenFaas({ out: flags.out, functions: flags.functions, models: flags.models });
+        const r = await buildOpenFaas({ out: flags.out, functions: flags.functions, models: flags.models, onStep: bar.onStep }).finally(() =>
+          bar.stop(),
+        );
         printResult(r, flags, (x) =>
           [
             `OpenFaaS functions in ${x.outDir} (stack ${x.stackFile})`,

@@ -20,6 +20,8 @@ export interface AzureBuildOptions {
   functions?: string | string[];
   /** Also write <out>.zip (default true). */
   zip?: boolean;
+  /** Called as each step starts (the CLI draws a progress bar with it). */
+  onStep?: (step: string, index: number, total: number) => void;
 }
 
 export interface AzureBuildResult {
@@ -82,23 +84,28 @@ export async function buildAzure(opts: AzureBuildOptions = {}): Promise<AzureBui
   const outDir = resolve(opts.out ?? join(projectRoot(), 'build', 'azure'));
   const src = appSourceDir();
   if (!existsSync(join(src, 'host.json'))) throw new NotFoundError(`the Azure Functions app is missing: no ${join(src, 'host.json')}`);
+  const step = (name: string, i: number): void => opts.onStep?.(name, i, opts.zip === false ? 3 : 4);
   prepareOut(outDir);
 
+  step('app files', 0);
   for (const f of APP_FILES) if (existsSync(join(src, f))) copyFileSync(join(src, f), join(outDir, f));
   const appPkg = JSON.parse(readFileSync(join(src, 'package.json'), 'utf8')) as Record<string, unknown>;
   appPkg.dependencies = { '@azure/functions': installedVersion('@azure/functions') };
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(appPkg, null, 2)}\n`);
 
   const entry = join(outDir, String(appPkg.main ?? 'dist/index.cjs'));
+  step('bundle', 1);
   const built = await bundle({ entrySource: entrySource(names), resolveDir: src, outfile: entry, external: EXTERNAL });
   // The wasm glue, bundled into the entry, looks for its binaries in the entry's folder.
   copyWasmBinaries(dirname(entry));
+  step('node_modules', 2);
   copyPackages(['@azure/functions'], join(outDir, 'node_modules'));
 
   const files = listFiles(outDir);
   let zipPath: string | null = null;
   let zipBytes: number | null = null;
   if (opts.zip !== false) {
+    step('zip', 3);
     zipPath = join(dirname(outDir), `${basename(outDir)}.zip`);
     const inputs: ZipInput[] = files.map((name) => ({ name, data: readFileSync(join(outDir, name)) }));
     const zip = writeZip(inputs);
@@ -133,7 +140,7 @@ export function azureDeployCommands(opts: AzureDeployOptions, tool: 'func' | 'az
   if (tool === 'func') return [{ tool: 'func', args: ['azure', 'functionapp', 'publish', opts.app, '--javascript', '--no-build'], cwd: dir }];
   const zip = join(dirname(dir), `${basename(dir)}.zip`);
   return [
-    { tool: 'az', args: ['functionapp', 'config', 'appsettings', 'set', '--name', opts.app, '--resource-group', opts.resourceGroup, '--settings', 'FUNCTIONS_WORKER_RUNTIME=node', 'AzureWebJobsFeatureFlags=EnableWorkerIndexing'] },
+    { tool: 'az', args: ['functionapp', 'config', 'appsettings', 'set', '--name', opts.app, '--resource-group', opts.resourceGroup, '--settings', 'FUNCTIONS_WORKER_RUNTIME=node', 'SCM_DO_BUILD_DURING_DEPLOYMENT=false'] },
     { tool: 'az', args: ['functionapp', 'deployment', 'source', 'config-zip', '--name', opts.app, '--resource-group', opts.resourceGroup, '--src', zip] },
   ];
 }

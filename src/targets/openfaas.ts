@@ -25,6 +25,8 @@ export interface OpenFaasBuildOptions {
   functions?: string | string[];
   /** A model store folder to bake into every image (function/models, FAASML_MODELS points there). */
   models?: string;
+  /** Called as each function's build starts (the CLI draws a progress bar with it). */
+  onStep?: (step: string, index: number, total: number) => void;
 }
 
 export interface OpenFaasBuildResult {
@@ -109,7 +111,8 @@ export async function buildOpenFaas(opts: OpenFaasBuildOptions = {}): Promise<Op
   const contexts: Record<string, string> = {};
   const bundleBytes: Record<string, number> = {};
   const functions: Record<string, StackFunction> = {};
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
+    opts.onStep?.(name, i, names.length);
     const spec = stack.functions[name];
     if (!spec) throw new ValidationError(`functions/openfaas/stack.yml has no function '${name}'`);
     // The handler folder faas-cli copies into the template's function/ folder.
