@@ -80,7 +80,7 @@ const METRICS: Record<SweepMetric, { title: string; axis: string; value: (l: Swe
   throughput: { title: 'Throughput', axis: 'Throughput (requests/s)', value: (l) => l.throughput },
   avgLatency: { title: 'Average latency', axis: 'Average latency (ms)', value: (l) => l.avgMs },
   p95Latency: { title: '95th percentile latency', axis: 'p95 latency (ms)', value: (l) => l.p95Ms },
-  cpu: { title: 'CPU use', axis: 'CPU (% of one core)', value: (l) => l.cpuPercent },
+  cpu: { title: 'Platform CPU utilisation', axis: 'CPU (% of all cores)', value: (l) => l.cpuPercent },
 };
 
 /**
