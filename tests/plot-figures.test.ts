@@ -138,7 +138,7 @@ test('sweepFigure: one line per run, fitted lines with R² in the legend', () =>
   assert.match(fitted.name, /R²=1\.000/);
   assert.equal(fitted.line.color, measured.line.color);
   const cpu = sweepFigure('cpu', runs);
-  assert.equal((cpu.layout as Layout).yaxis.title.text, 'CPU (% of one core)');
+  assert.equal((cpu.layout as Layout).yaxis.title.text, 'CPU (% of all cores)');
   assert.equal(cpu.name, 'sweep-cpu');
   assert.throws(() => sweepFigure('bogus' as 'cpu', runs), ValidationError);
 });
