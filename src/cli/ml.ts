@@ -80,7 +80,10 @@ interface TrainResnetFlags extends Common {
 }
 
 function registerTrain(program: Command): void {
-  const train = program.command('train').description('Train a model locally and save it in the model store');
+  const train = program
+    .command('train')
+    .description('Train a model locally and save it in the model store')
+    .addHelpText('after', '\nExample:\n  $ faasml train lr --formula "y = 3*x1 - 2*x2 + 1"\n  $ faasml train resnet --images 1000 --epochs 1');
 
   train
     .command('lr')
@@ -220,7 +223,10 @@ async function invokeInProcess(fn: 'lr-infer' | 'resnet-infer', body: unknown): 
 }
 
 function registerPredict(program: Command): void {
-  const predict = program.command('predict').description('Run a saved model on inputs, in this process');
+  const predict = program
+    .command('predict')
+    .description('Run a saved model on inputs, in this process')
+    .addHelpText('after', '\nExample:\n  $ faasml predict lr --x "[[1, 2]]"\n  $ faasml predict resnet --image cat.png');
 
   predict
     .command('lr')
@@ -276,7 +282,10 @@ function registerPredict(program: Command): void {
 }
 
 function registerModels(program: Command): void {
-  const models = program.command('models').description('The model store');
+  const models = program
+    .command('models')
+    .description('The model store')
+    .addHelpText('after', '\nExample:\n  $ faasml models ls');
   models
     .command('ls')
     .description('List saved models: name@version, created, backend, metrics, size')
@@ -310,7 +319,10 @@ interface DataFlags extends Common {
 }
 
 function registerData(program: Command): void {
-  const data = program.command('data').description('Data sets: write the synthetic set, download CIFAR-10');
+  const data = program
+    .command('data')
+    .description('Data sets: write the synthetic set, download CIFAR-10')
+    .addHelpText('after', '\nExample:\n  $ faasml data synthetic --out data/synthetic --images 1000');
   data
     .command('synthetic')
     .description('Write the learnable synthetic set (10 classes of shapes and textures) in CIFAR-10 binary format')
