@@ -97,6 +97,19 @@ describe('Azure Functions app: registered handlers', () => {
   });
 });
 
+describe('Azure Functions app: resnet-infer', () => {
+  it('answers 400 for malformed JSON, 422 for a wrong image and 404 for an unknown model', async () => {
+    const bad = await call('resnet-infer', '{"x": ');
+    assert.equal(bad.status, 400);
+    assertErrorBody(bad.json);
+    const shape = await call('resnet-infer', JSON.stringify({ model: 'no-such-resnet@latest', x: [[1, 2, 3]] }));
+    assert.ok([404, 422].includes(shape.status), String(shape.status));
+    const missing = await call('resnet-infer', JSON.stringify({ model: 'no-such-resnet@latest', x: [new Array(3072).fill(0.5)] }));
+    assert.equal(missing.status, 404);
+    assertErrorBody(missing.json);
+  });
+});
+
 describe('Azure adapter', () => {
   it('passes method, query, headers and invocation data; init runs once; the deadline comes from host.json', async () => {
     let inits = 0;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +184,19 @@ describe('faasml build openfaas', () => {
     const exited = new Promise((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
     await exited;
+  });
+
+  it('--models bakes a model store into the function folder and points FAASML_MODELS at it', async () => {
+    const { buildOpenFaas } = await import('../src/targets/openfaas.ts');
+    const store = join(work, 'store');
+    mkdirSync(join(store, 'lr', '1'), { recursive: true });
+    writeFileSync(join(store, 'lr', '1', 'model.json'), '{}');
+    const out = join(work, 'build', 'with-models');
+    const r = await buildOpenFaas({ out, functions: ['lr-infer'], models: store });
+    assert.ok(existsSync(join(r.contexts['lr-infer'], 'function', 'models', 'lr', '1', 'model.json')));
+    const stack = parse(readFileSync(r.stackFile, 'utf8'));
+    assert.equal(stack.functions['lr-infer'].environment.FAASML_MODELS, '/home/app/function/models');
+    await assert.rejects(buildOpenFaas({ out, functions: ['lr-infer'], models: join(work, 'nope') }), /--models .* does not exist/);
   });
 
   it('deploy without faas-cli prints the commands and fails clearly', async () => {

@@ -69,6 +69,7 @@ export function register(program: Command): void {
             `Azure Functions app for ${x.functions.join(', ')} in ${x.outDir}`,
             `  entry ${x.entry} (${kb(x.bundleBytes)}), ${x.files.length} files`,
             x.zipPath ? `  zip   ${x.zipPath} (${kb(x.zipBytes ?? 0)})` : '  zip   skipped',
+            ...x.warnings.map((w) => `  warning: ${w}`),
             `Deploy: faasml deploy azure --app NAME --resource-group RG --dir ${x.outDir}`,
           ].join('\n'),
         );
@@ -84,6 +85,7 @@ export function register(program: Command): void {
               ['function', 'bundle', 'docker build context'],
               x.functions.map((f) => [f, kb(x.bundleBytes[f]), x.contexts[f]]),
             ),
+            ...x.warnings.map((w) => `  warning: ${w}`),
             `Deploy: faasml deploy openfaas --dir ${x.outDir} --gateway http://127.0.0.1:8080`,
           ].join('\n'),
         );

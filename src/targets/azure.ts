@@ -33,6 +33,8 @@ export interface AzureBuildResult {
   bundleBytes: number;
   zipBytes: number | null;
   files: string[];
+  /** esbuild's warnings, if any (an empty list when the bundle is clean). */
+  warnings: string[];
 }
 
 /** Files of the app's source folder that ship as they are. */
@@ -112,7 +114,7 @@ export async function buildAzure(opts: AzureBuildOptions = {}): Promise<AzureBui
     writeFileSync(zipPath, zip);
     zipBytes = zip.length;
   }
-  return { platform: 'azure', outDir, zipPath, functions: names, entry, bundleBytes: built.bytes, zipBytes, files };
+  return { platform: 'azure', outDir, zipPath, functions: names, entry, bundleBytes: built.bytes, zipBytes, files, warnings: built.warnings };
 }
 
 export interface AzureDeployOptions {

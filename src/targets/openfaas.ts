@@ -37,6 +37,8 @@ export interface OpenFaasBuildResult {
   /** Docker build context per function. */
   contexts: Record<string, string>;
   bundleBytes: Record<string, number>;
+  /** esbuild's warnings, prefixed with the function's name. */
+  warnings: string[];
 }
 
 interface StackFunction {
@@ -110,6 +112,7 @@ export async function buildOpenFaas(opts: OpenFaasBuildOptions = {}): Promise<Op
 
   const contexts: Record<string, string> = {};
   const bundleBytes: Record<string, number> = {};
+  const warnings: string[] = [];
   const functions: Record<string, StackFunction> = {};
   for (const [i, name] of names.entries()) {
     opts.onStep?.(name, i, names.length);
@@ -126,6 +129,7 @@ export async function buildOpenFaas(opts: OpenFaasBuildOptions = {}): Promise<Op
       external: EXTERNAL,
     });
     bundleBytes[name] = built.bytes;
+    warnings.push(...built.warnings.map((w) => `${name}: ${w}`));
     const environment: Record<string, string> = { ...(spec.environment ?? {}), FAASML_FUNCTION: name };
     if (models) {
       cpSync(models, join(handlerDir, 'models'), { recursive: true });
@@ -143,7 +147,7 @@ export async function buildOpenFaas(opts: OpenFaasBuildOptions = {}): Promise<Op
   const stackFile = join(outDir, 'stack.yml');
   const header = '# Written by `faasml build openfaas`; deploy with: faas-cli up -f stack.yml\n';
   writeFileSync(stackFile, header + stringify({ ...stack, functions }));
-  return { platform: 'openfaas', outDir, stackFile, functions: names, contexts, bundleBytes };
+  return { platform: 'openfaas', outDir, stackFile, functions: names, contexts, bundleBytes, warnings };
 }
 
 export interface OpenFaasDeployOptions {
