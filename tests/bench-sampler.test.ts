@@ -67,7 +67,7 @@ test('samples read instance pids from /system/functions and /proc: CPU of a busy
     assert.ok(last.rssBytes! > 1e6, `rss ${last.rssBytes}`);
     const [l] = run.levels;
     // One busy process out of all cores, on a shared machine: well above idle, at most its one core.
-    assert.ok(l.cpuPlatformAvg! > 0.1 && l.cpuPlatformAvg! <= 1 / cpus().length + 0.05, `cpu ${l.cpuPlatformAvg}`);
+    assert.ok(l.cpuPlatformAvg! > 0.03 && l.cpuPlatformAvg! <= 1 / cpus().length + 0.05, `cpu ${l.cpuPlatformAvg}`);
     assert.ok(l.cpuMachineAvg! >= l.cpuPlatformAvg! - 0.1);
     assert.equal(l.instancesMax, 3);
     assert.equal(l.instancesSeen, 2);
