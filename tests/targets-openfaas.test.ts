@@ -65,6 +65,11 @@ describe('OpenFaaS adapter over HTTP', () => {
     assert.equal(r.json.predictions.length, 2);
     assert.match(r.headers.get('content-type') ?? '', /application\/json/);
     assert.equal(r.headers.get('x-powered-by'), null);
+    assert.equal(t.headers.get('x-faasml-cold-start'), 'true');
+    assert.equal(r.headers.get('x-faasml-cold-start'), 'true');
+    const again = await post(infer.url, JSON.stringify({ model: t.json.model, x: [[0, 0]] }));
+    assert.equal(again.headers.get('x-faasml-cold-start'), 'false');
+    assert.match(again.headers.get('x-faasml-instance') ?? '', /^lr-infer-/);
   });
 
   it('malformed JSON is 400, a wrong shape 422, an unknown model 404, with the shared error body', async () => {

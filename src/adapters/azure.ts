@@ -86,7 +86,7 @@ export function azureHttpHandler(functionName: string, mod: FunctionModule, opts
     );
     return {
       status: res.statusCode,
-      headers: { ...res.headers, 'x-faasml-instance': base.instanceId, 'x-invocation-id': invocation.invocationId },
+      headers: { ...res.headers, 'x-invocation-id': invocation.invocationId },
       body: new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength),
     };
   };

@@ -72,16 +72,28 @@ export function createInvoker(mod: FunctionModule, baseCtx: FunctionContext): In
     }
     return initialised;
   };
+  let warm = false;
   const invoke = async (req: RawRequest, ctx: FunctionContext = baseCtx): Promise<HttpResponse> => {
+    // Cold: the request arrived before init had finished (the header the embedded gateway sets), so
+    // benchmarks can tell cold starts apart on Azure and OpenFaaS too.
+    const cold = !warm;
+    let res: HttpResponse;
     try {
       await ensureInit();
+      warm = true;
       const event = buildEvent(req, maxBodyBytes(ctx.env));
-      return toResponse(await mod.handle(event, ctx));
+      res = toResponse(await mod.handle(event, ctx));
     } catch (err) {
-      const res = toResponse(err, true);
+      res = toResponse(err, true);
       if (res.statusCode >= 500) ctx.log.error('invocation failed', { error: err instanceof Error ? err.message : String(err) });
-      return res;
     }
+    res.headers['x-faasml-cold-start'] = String(cold);
+    res.headers['x-faasml-instance'] = ctx.instanceId;
+    return res;
   };
-  return Object.assign(invoke, { ready: ensureInit });
+  // After an eager init (of-watchdog's ready_path) the first request finds a warm instance.
+  const ready = (): Promise<void> => ensureInit().then(() => {
+    warm = true;
+  });
+  return Object.assign(invoke, { ready });
 }
