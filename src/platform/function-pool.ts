@@ -117,7 +117,6 @@ export class FunctionPool {
       this.scaleUp();
       return call;
     }
-    this.scaleUp();
     // At max instances with max_inflight set, instances take calls beyond target up to that limit.
     const limit = this.spec.maxInflight;
     if (limit !== undefined && this.active() >= this.ceiling && !this.anyStarting()) {
@@ -134,6 +133,7 @@ export class FunctionPool {
       return call;
     }
     this.queue.push(call);
+    this.scaleUp();
     return call;
   }
 
