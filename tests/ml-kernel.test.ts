@@ -1,8 +1,11 @@
-// The wasm Conv2DBackpropFilter kernel against the cpu backend's own gradient, same inputs.
+// The wasm Conv2DBackpropFilter kernel (missing in tfjs) and our faster Conv2DBackpropInput
+// against the cpu backend's own gradients, same seeded inputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../src/ml/backend.js';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterFromForwardOps } from '../src/ml/wasm-conv2d-backprop-filter.js';
+import { conv2dBackpropInputFromForwardOps } from '../src/ml/wasm-conv2d-backprop-input.js';
 
 function seededValues(count: number, seed: number): Float32Array {
   // mulberry32: small, deterministic, good enough for test data in [-1, 1).
@@ -26,19 +29,29 @@ for (const stride of [1, 2] as const)
     for (const pad of ['same', 'valid'] as const)
       for (const size of [9, 10]) cases.push({ size, filter, stride, pad });
 
-/** dLoss/dFilter for loss = Σ conv2d(x, f) · dy, so the filter gradient is Conv2DBackpropFilter(x, dy). */
-function filterGradient(c: Case, seed: number): { values: Float32Array; shape: number[] } {
+/**
+ * dLoss/dx and dLoss/dFilter for loss = Σ conv2d(x, f) · dy, which are Conv2DBackpropInput(dy, f)
+ * and Conv2DBackpropFilter(x, dy).
+ */
+function convGradients(c: Case, seed: number): { dx: Grad; dFilter: Grad } {
   const t = tf();
   const batch = 2, inC = 3, outC = 4;
-  return t.tidy(() => {
-    const x = t.tensor4d(seededValues(batch * c.size * c.size * inC, seed), [batch, c.size, c.size, inC]);
-    const f = t.tensor4d(seededValues(c.filter * c.filter * inC * outC, seed + 1), [c.filter, c.filter, inC, outC]);
-    const outShape = t.conv2d(x, f, c.stride, c.pad).shape;
-    const dy = t.tensor(seededValues(outShape.reduce((p, q) => p * q, 1), seed + 2), outShape);
-    const g = t.grad((ff: ReturnType<typeof t.tensor4d>) => t.sum(t.mul(t.conv2d(x, ff, c.stride, c.pad), dy)))(f);
-    return { values: g.dataSync() as Float32Array, shape: g.shape };
-  });
+  const x = t.tensor4d(seededValues(batch * c.size * c.size * inC, seed), [batch, c.size, c.size, inC]);
+  const f = t.tensor4d(seededValues(c.filter * c.filter * inC * outC, seed + 1), [c.filter, c.filter, inC, outC]);
+  const outShape = t.tidy(() => t.conv2d(x, f, c.stride, c.pad).shape);
+  const dy = t.tensor(seededValues(outShape.reduce((p, q) => p * q, 1), seed + 2), outShape);
+  const [gx, gf] = t.grads((xx: Tensor, ff: Tensor) =>
+    t.sum(t.mul(t.conv2d(xx as Tensor4D, ff as Tensor4D, c.stride, c.pad), dy)))([x, f]);
+  // Read values outside tidy (tidy would walk returned typed arrays element by element).
+  const result = {
+    dx: { values: gx.dataSync() as Float32Array, shape: gx.shape },
+    dFilter: { values: gf.dataSync() as Float32Array, shape: gf.shape },
+  };
+  t.dispose([x, f, dy, gx, gf]);
+  return result;
 }
+
+interface Grad { values: Float32Array; shape: number[] }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
@@ -47,20 +60,51 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
-test('wasm Conv2DBackpropFilter matches the cpu gradient (strides 1,2 × 1×1,3×3,7×7 × same,valid × odd,even)', async () => {
+test('wasm Conv2DBackpropFilter and Conv2DBackpropInput match the cpu gradients (strides 1,2 × 1×1,3×3,7×7 × same,valid × odd,even)', async () => {
   await initBackend('cpu');
-  const expected = cases.map((c, i) => filterGradient(c, 100 + i));
+  const expected = cases.map((c, i) => convGradients(c, 100 + i));
   await initBackend('wasm');
   assert.equal(tf().getBackend(), 'wasm');
   const before = tf().memory().numTensors;
   cases.forEach((c, i) => {
-    const got = filterGradient(c, 100 + i);
-    assert.deepEqual(got.shape, expected[i].shape, JSON.stringify(c));
-    const scale = Math.max(1, ...Array.from(expected[i].values, Math.abs));
-    const diff = maxAbsDiff(got.values, expected[i].values) / scale;
-    assert.ok(diff <= 1e-4, `${JSON.stringify(c)}: max abs diff ${diff}`);
+    const got = convGradients(c, 100 + i);
+    for (const which of ['dFilter', 'dx'] as const) {
+      assert.deepEqual(got[which].shape, expected[i][which].shape, `${which} ${JSON.stringify(c)}`);
+      const scale = Math.max(1, ...Array.from(expected[i][which].values, Math.abs));
+      const diff = maxAbsDiff(got[which].values, expected[i][which].values) / scale;
+      assert.ok(diff <= 1e-4, `${which} ${JSON.stringify(c)}: max abs diff ${diff}`);
+    }
   });
-  assert.equal(tf().memory().numTensors, before, 'the kernel leaks no tensors');
+  assert.equal(tf().memory().numTensors, before, 'the kernels leak no tensors');
+});
+
+test('the gradient kernels registered for wasm are ours', async () => {
+  await initBackend('wasm');
+  assert.ok(tf().getKernel('Conv2DBackpropFilter', 'wasm'));
+  assert.equal((tf().getKernel('Conv2DBackpropInput', 'wasm') as { faasml?: boolean }).faasml, true);
+  // Registering twice (another initBackend) keeps one registration and no warnings.
+  await initBackend('cpu');
+  assert.equal(await initBackend('wasm'), 'wasm');
+});
+
+test('NCHW data format gives the NHWC gradients transposed', async () => {
+  await initBackend('wasm');
+  const t = tf();
+  t.tidy(() => {
+    const x = t.tensor4d(seededValues(2 * 7 * 7 * 3, 11), [2, 7, 7, 3]);
+    const f = t.tensor4d(seededValues(3 * 3 * 3 * 4, 12), [3, 3, 3, 4]);
+    const dy = t.tensor4d(seededValues(2 * 4 * 4 * 4, 13), [2, 4, 4, 4]);
+    const nhwcFilter = conv2dBackpropFilterFromForwardOps({ x, dy, filterShape: [3, 3, 3, 4], strides: 2, pad: 'same' });
+    const nchwFilter = conv2dBackpropFilterFromForwardOps({
+      x: t.transpose(x, [0, 3, 1, 2]), dy: t.transpose(dy, [0, 3, 1, 2]), filterShape: [3, 3, 3, 4], strides: 2, pad: 'same', dataFormat: 'NCHW',
+    });
+    assert.ok(maxAbsDiff(nhwcFilter.dataSync() as Float32Array, nchwFilter.dataSync() as Float32Array) <= 1e-5);
+    const nhwcInput = conv2dBackpropInputFromForwardOps({ dy, filter: f, inputShape: [2, 7, 7, 3], strides: 2, pad: 'same' });
+    const nchwInput = conv2dBackpropInputFromForwardOps({
+      dy: t.transpose(dy, [0, 3, 1, 2]), filter: f, inputShape: [2, 3, 7, 7], strides: 2, pad: 'same', dataFormat: 'NCHW',
+    });
+    assert.ok(maxAbsDiff(t.transpose(nhwcInput, [0, 3, 1, 2]).dataSync() as Float32Array, nchwInput.dataSync() as Float32Array) <= 1e-5);
+  });
 });
 
 test('the forward-ops formula handles batch > 1, stride 2 with an even input and 1×1 filters directly', async () => {

@@ -267,10 +267,13 @@ export function predictImages(model: tfTypes.LayersModel, x: Float32Array, count
   const chunkSize = 32;
   for (let start = 0; start < count; start += chunkSize) {
     const n = Math.min(chunkSize, count - start);
-    const probs = t.tidy(() => {
+    // Read the values outside tidy: tidy walks whatever it returns, element by element.
+    const probsTensor = t.tidy(() => {
       const xs = t.tensor4d(normalized.subarray(start * pixels, (start + n) * pixels), [n, h, w, 3]);
-      return (model.predict(xs) as tfTypes.Tensor2D).dataSync() as Float32Array;
+      return model.predict(xs) as tfTypes.Tensor2D;
     });
+    const probs = probsTensor.dataSync() as Float32Array;
+    probsTensor.dispose();
     for (let i = 0; i < n; i++) {
       const row = Array.from(probs.subarray(i * units, (i + 1) * units));
       let best = 0;
