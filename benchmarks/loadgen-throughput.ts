@@ -1,7 +1,7 @@
 // How many requests per second can the generator drive from ONE core? A trivial server
 // (delay-server with no delay) pinned to core 0; the generator pinned to core 1 (taskset -c 1),
 // and wrk on the same core against the same server in the same run. Prints both and the ratio.
-//   node --import tsx benchmarks/loadgen-throughput.ts [--seconds 5] [--connections 1,16,64]
+//   node --import tsx benchmarks/loadgen-throughput.ts [--seconds 5] [--connections 1,16,64] [--rounds 2]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ function arg(name: string, fallback: string): string {
 
 const seconds = Number(arg('seconds', '5'));
 const connections = arg('connections', '1,16,64').split(',').map(Number);
+// The machine may be shared: each side runs `rounds` times, alternating, and keeps its best.
+const rounds = Number(arg('rounds', '2'));
 
 interface Measured {
   rps: number;
@@ -75,21 +77,29 @@ try {
   console.log(`# trivial server on core 0, load from core 1, ${seconds} s per run, same server for both`);
   console.log(`${'conns'.padStart(5)}  ${'faasml req/s'.padStart(12)}  ${'wrk req/s'.padStart(10)}  ${'ratio'.padStart(6)}  ${'faasml p50'.padStart(10)}  ${'wrk p50'.padStart(8)}  ${'gen cpu'.padStart(7)}  ${'server cpu (ours/wrk)'}`);
   for (const c of connections) {
-    const s0 = serverCpu(child.pid!);
-    const t0 = performance.now();
-    const a = ours(url, c);
-    const s1 = serverCpu(child.pid!);
-    const t1 = performance.now();
-    const b = wrk(url, c);
-    const s2 = serverCpu(child.pid!);
-    const t2 = performance.now();
+    let a: Measured | null = null;
+    let b: Measured | null = null;
+    let oursCpu = '';
+    let wrkCpu = '';
     const share = (ticks: number, ms: number) => `${((100 * ticks) / CLOCK_TICKS / (ms / 1000)).toFixed(0)}%`;
+    for (let r = 0; r < rounds; r++) {
+      const s0 = serverCpu(child.pid!);
+      const t0 = performance.now();
+      const x = ours(url, c);
+      const s1 = serverCpu(child.pid!);
+      const t1 = performance.now();
+      const y = wrk(url, c);
+      const s2 = serverCpu(child.pid!);
+      const t2 = performance.now();
+      if (!a || x.rps > a.rps) [a, oursCpu] = [x, share(s1 - s0, t1 - t0)];
+      if (y && (!b || y.rps > b.rps)) [b, wrkCpu] = [y, share(s2 - s1, t2 - t1)];
+    }
     console.log(
-      `${String(c).padStart(5)}  ${a.rps.toFixed(0).padStart(12)}  ${(b ? b.rps.toFixed(0) : 'n/a').padStart(10)}  ${(b ? (a.rps / b.rps).toFixed(2) : '-').padStart(6)}  ` +
-        `${a.p50.toFixed(3).padStart(10)}  ${(b ? b.p50.toFixed(3) : '-').padStart(8)}  ${`${(a.generatorCpu * 100).toFixed(0)}%`.padStart(7)}  ${share(s1 - s0, t1 - t0)}/${share(s2 - s1, t2 - t1)}`,
+      `${String(c).padStart(5)}  ${a!.rps.toFixed(0).padStart(12)}  ${(b ? b.rps.toFixed(0) : 'n/a').padStart(10)}  ${(b ? (a!.rps / b.rps).toFixed(2) : '-').padStart(6)}  ` +
+        `${a!.p50.toFixed(3).padStart(10)}  ${(b ? b.p50.toFixed(3) : '-').padStart(8)}  ${`${(a!.generatorCpu * 100).toFixed(0)}%`.padStart(7)}  ${oursCpu}/${wrkCpu}`,
     );
   }
-  console.log('(ratio = faasml / wrk; server cpu is the server process over each whole run, ours includes its 1 s warm-up and start)');
+  console.log(`(best of ${rounds} alternating rounds; ratio = faasml / wrk; server cpu = the server process over each whole run, ours includes its 1 s warm-up and start)`);
 } finally {
   child.kill('SIGTERM');
 }
