@@ -1,6 +1,6 @@
 // The build/deploy/targets commands as a user runs them: JSON output, exit codes, messages.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,8 +70,34 @@ describe('faasml build / deploy / targets', () => {
     assert.match(bad.stderr, /targets\.example\.yml: targets\[1\]\.headers\.authorization: environment variable OPENFAAS_BASIC_AUTH is not set/);
   });
 
+  it('serve-function serves one handler until SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'faasml.js'), 'serve-function', 'lr-infer', '--port', '0', '--json'], {
+      cwd: root,
+      env: { ...process.env, FAASML_MODELS: join(work, 'models') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((ok, fail) => {
+        let out = '';
+        child.stdout!.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) ok(out);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      const res = await fetch(url, { method: 'POST', body: JSON.stringify({ x: [[1, 2]] }), headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 404); // no model trained in this store
+      assert.equal(typeof ((await res.json()) as { error: string }).error, 'string');
+    } finally {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('help shows an example', () => {
-    for (const cmd of ['build', 'deploy', 'targets']) {
+    for (const cmd of ['build', 'deploy', 'targets', 'serve-function']) {
       const r = faasml([cmd, '--help']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /Example:\n  \$ faasml /);

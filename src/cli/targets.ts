@@ -141,4 +141,31 @@ export function register(program: Command): void {
         ),
       );
     });
+
+  program
+    .command('serve-function')
+    .description('Serve one function as its OpenFaaS image does (express + body-parser, init once), without a gateway')
+    .argument('<function>', 'lr-train, lr-infer, resnet-train or resnet-infer')
+    .option('--port <n>', 'port (0 picks a free one)', '3000')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--json', 'print one JSON object when listening')
+    .addHelpText('after', '\nExample:\n  $ faasml serve-function lr-infer --port 3000\n  $ curl -s localhost:3000 -d \'{"x": [[1, 2]]}\'')
+    .action(async (name: string, flags: { port: string; host: string; json?: boolean }) => {
+      const { handlerSource, selectFunctions } = await import('../targets/workloads.js');
+      const { ValidationError } = await import('../errors.js');
+      const [fn] = selectFunctions(name);
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(`--port: expected 0 to 65535, got '${flags.port}'`);
+      const { serveOpenFaas } = await import('../adapters/openfaas.js');
+      process.env.FAASML_FUNCTION ??= fn;
+      const served = await serveOpenFaas(handlerSource(fn), port, flags.host);
+      printResult({ function: fn, url: served.url }, flags, (x) => `${x.function} listening on ${x.url} (Ctrl-C stops)`);
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          void served.close().finally(done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
 }
