@@ -10,6 +10,9 @@ export interface LockInfo {
   startedAt: string;
 }
 
+// State directories this process holds (a second platform in the same process must refuse too).
+const heldHere = new Set<string>();
+
 export function lockPath(stateDir: string): string {
   return join(stateDir, 'gateway.lock');
 }
@@ -39,11 +42,13 @@ export function acquireLock(stateDir: string): LockInfo {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
+      heldHere.add(stateDir);
       return info;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const held = readLock(stateDir);
-      if (held && held.pid !== process.pid && isAlive(held.pid)) {
+      const live = held && (held.pid === process.pid ? heldHere.has(stateDir) : isAlive(held.pid));
+      if (held && live) {
         throw new Error(`state directory ${stateDir} is in use by a running faasml gateway (pid ${held.pid}${held.url ? `, ${held.url}` : ''}); stop it with 'faasml down --state-dir ${stateDir}' or use another --state-dir`);
       }
       rmSync(file, { force: true }); // stale: its process is gone
@@ -59,4 +64,5 @@ export function updateLock(stateDir: string, info: LockInfo): void {
 export function releaseLock(stateDir: string): void {
   const held = readLock(stateDir);
   if (held?.pid === process.pid) rmSync(lockPath(stateDir), { force: true });
+  heldHere.delete(stateDir);
 }
