@@ -13,7 +13,9 @@ function shown(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'object') return 'an object';
-  return String(v);
+  if (typeof v === 'number') return `the number ${v}`;
+  if (v === undefined) return 'nothing';
+  return `${typeof v} ${String(v)}`;
 }
 
 export function intField(body: Body, name: string, def: number, lo: number, hi: number): number {
