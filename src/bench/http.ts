@@ -35,7 +35,7 @@ export function classifyError(err: unknown): ErrorClass {
   if (e?.name === 'TimeoutError' || /TIMEOUT/.test(code)) return { kind: 'timeout', text: `timeout: ${text}` };
   if (e?.name === 'AbortError' || code === 'UND_ERR_ABORTED') return { kind: 'interrupted', text };
   if (TLS_CODES.test(code) || /\b(TLS|SSL|certificate)\b/i.test(message)) return { kind: 'tls', text: `TLS error: ${text}` };
-  if (code === 'ECONNREFUSED') return { kind: 'refused', text: `connection refused: ${text}` };
+  if (code === 'ECONNREFUSED') return { kind: 'refused', text: `connection refused (${text})` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'dns', text: `host not found: ${text}` };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { kind: 'reset', text: `connection reset: ${text}` };
   return { kind: 'other', text };

@@ -1,7 +1,8 @@
 // Every 250 ms while the load runs: the platform's CPU (gateway + instances, share of ALL cores)
 // and memory, the machine's CPU, instance count and queue depth, and the generator's own CPU.
-// The platform is read over HTTP only: pids from /system/info and /system/functions (then
-// /proc/<pid>/stat), else counters from /metrics. A remote target gets the client's view only.
+// The platform is read over HTTP only: the gateway's pid from /system/info and instance pids from
+// /system/functions (then /proc/<pid>/stat), else counters from /metrics
+// (process_cpu_seconds_total, faasml_instance_cpu_seconds_total, faasml_instance_rss_bytes). A remote target gets the client's view only.
 import { cpus } from 'node:os';
 import { request } from 'undici';
 import { machineBusy, readMachineStat, readProcessStat, CLOCK_TICKS, type MachineStat, type ProcessStat } from './procfs.js';
@@ -57,8 +58,6 @@ function isLocalHost(url: string): boolean {
   }
 }
 
-const CPU_COUNTERS = ['faasml_instance_cpu_seconds_total', 'process_cpu_seconds_total'];
-
 export interface SamplerOptions {
   /** Gateway base URL, or null for the client's view only. */
   gateway: string | null;
@@ -77,12 +76,17 @@ export class Sampler {
   private lastCounters = new Map<string, number>();
   private lastCpu = process.cpuUsage();
   private gatewayPids = new Set<number>();
-  private infoReadAt = 0;
+  private infoReadAt = -Infinity;
   private readonly cores = Math.max(1, cpus().length);
   private readonly local: boolean;
 
   constructor(private readonly opts: SamplerOptions) {
     this.local = opts.gateway !== null && isLocalHost(opts.gateway);
+  }
+
+  /** True when the gateway runs inside this process: its CPU then includes the generator's. */
+  get sharesProcess(): boolean {
+    return this.gatewayPids.has(process.pid);
   }
 
   setLevel(level: number): void {
@@ -152,53 +156,60 @@ export class Sampler {
     const cpuMachine = machine && this.lastMachine ? machineBusy(this.lastMachine, machine) : null;
     this.lastMachine = machine;
 
-    let cpuPlatform: number | null = null;
-    let rssBytes: number | null = null;
-    let cpuSource: Sample['cpuSource'] = 'none';
-    if (pids.size > 0) {
-      const now = new Map<number, ProcessStat>();
+    // The platform = the gateway + its instances. Each part comes from /proc when its pids are
+    // known (local gateway), else from the gateway's counters in /metrics.
+    const instancePids = new Set([...pids].filter((p) => !this.gatewayPids.has(p)));
+    const procNow = new Map<number, ProcessStat>();
+    const fromProc = (set: Set<number>): { seconds: number; rss: number } | null => {
       let ticks = 0;
       let rss = 0;
-      for (const pid of pids) {
+      let seen = 0;
+      for (const pid of set) {
         const st = readProcessStat(pid);
         if (!st) continue;
-        now.set(pid, st);
+        seen++;
+        procNow.set(pid, st);
         rss += st.rssBytes;
         const before = this.lastProc.get(pid);
         if (before) ticks += Math.max(0, st.cpuTicks - before.cpuTicks);
       }
-      this.lastProc = now;
-      if (now.size > 0) {
-        cpuPlatform = Math.min(1, ticks / CLOCK_TICKS / dtSec / this.cores);
-        rssBytes = rss;
-        cpuSource = 'proc';
+      return seen ? { seconds: ticks / CLOCK_TICKS, rss } : null;
+    };
+    const counters = new Map<string, number>();
+    const fromMetrics = (cpuName: string, rssName: string): { seconds: number; rss: number } | null => {
+      if (!metrics) return null;
+      const series = seriesOf(metrics, cpuName);
+      if (!series.length) return null;
+      let seconds = 0;
+      for (const s of series) {
+        const key = seriesKey(s);
+        counters.set(key, s.value);
+        const before = this.lastCounters.get(key);
+        if (before !== undefined) seconds += Math.max(0, s.value - before);
       }
+      return { seconds, rss: sumOf(metrics, rssName) ?? 0 };
+    };
+    const parts: { seconds: number; rss: number; source: 'proc' | 'metrics' }[] = [];
+    const addPart = (r: { seconds: number; rss: number } | null, source: 'proc' | 'metrics') => r && parts.push({ ...r, source });
+    if (!addPart(this.local ? fromProc(this.gatewayPids) : null, 'proc')) addPart(fromMetrics('process_cpu_seconds_total', 'process_resident_memory_bytes'), 'metrics');
+    if (!addPart(this.local ? fromProc(instancePids) : null, 'proc')) addPart(fromMetrics('faasml_instance_cpu_seconds_total', 'faasml_instance_rss_bytes'), 'metrics');
+    this.lastProc = procNow;
+    this.lastCounters = counters;
+
+    let cpuPlatform: number | null = null;
+    let rssBytes: number | null = null;
+    let cpuSource: Sample['cpuSource'] = 'none';
+    if (parts.length) {
+      cpuPlatform = Math.min(1, parts.reduce((a, p) => a + p.seconds, 0) / dtSec / this.cores);
+      const rss = parts.reduce((a, p) => a + p.rss, 0);
+      rssBytes = rss > 0 ? rss : null;
+      const sources = new Set(parts.map((p) => p.source));
+      cpuSource = sources.size > 1 ? 'mixed' : parts[0].source;
     }
     let instances: number | null = null;
     let instancesByState: Record<string, number> | null = null;
     let queueDepth: number | null = null;
     if (metrics) {
-      if (cpuSource === 'none') {
-        const current = new Map<string, number>();
-        let seconds = 0;
-        let any = false;
-        for (const name of CPU_COUNTERS) {
-          for (const s of seriesOf(metrics, name)) {
-            any = true;
-            const key = seriesKey(s);
-            current.set(key, s.value);
-            const before = this.lastCounters.get(key);
-            if (before !== undefined) seconds += Math.max(0, s.value - before);
-          }
-        }
-        this.lastCounters = current;
-        if (any) {
-          cpuPlatform = Math.min(1, seconds / dtSec / this.cores);
-          cpuSource = 'metrics';
-        }
-        const rss = (sumOf(metrics, 'process_resident_memory_bytes') ?? 0) + (sumOf(metrics, 'faasml_instance_resident_memory_bytes') ?? 0);
-        rssBytes = rss > 0 ? rss : null;
-      }
       const inst = seriesOf(metrics, 'faasml_instances');
       if (inst.length) {
         instancesByState = {};

@@ -173,6 +173,7 @@ export async function runSweep(opts: SweepOptions, onProgress?: (p: SweepProgres
   } finally {
     await sampler.stop();
   }
+  if (sampler.sharesProcess) warnings.push('the gateway runs in the same process as the load generator: platform CPU includes the generator');
   const interrupted = opts.signal?.aborted ?? false;
   if (interrupted) warnings.push('interrupted: the run stopped early (Ctrl-C); the last level is partial');
   return {

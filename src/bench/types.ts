@@ -55,8 +55,8 @@ export interface Sample {
   instancesByState: Record<string, number> | null;
   /** Requests waiting in the platform (faasml_queue_depth), null when unknown. */
   queueDepth: number | null;
-  /** Where the CPU figure came from: proc (pids from the gateway), metrics, or none. */
-  cpuSource: 'proc' | 'metrics' | 'none';
+  /** Where the CPU figure came from: proc (pids from the gateway), metrics, mixed (gateway from proc, instances from metrics), or none. */
+  cpuSource: 'proc' | 'metrics' | 'mixed' | 'none';
 }
 
 export interface LatencyStats {
