@@ -1,9 +1,9 @@
 // The first question of the study: is training on FaaS faster than on this machine? The same
 // training request runs on a cold instance, on the warm one it left, and in this process.
-import { fetch } from 'undici';
 import { modelsDir } from '../paths.js';
 import { runLinearTraining, runResNetTraining } from '../ml/training-runs.js';
 import type { Platform } from '../platform/index.js';
+import { callFunction } from './invoke.js';
 
 export interface TrainingTiming {
   workload: 'lr-train' | 'resnet-train';
@@ -42,20 +42,12 @@ function quality(workload: TrainingTiming['workload'], body: Record<string, unkn
 
 /** One training request through the gateway, timed from the caller's side. */
 export async function trainOnFaas(platform: Platform, workload: TrainingTiming['workload'], body: TrainingBody): Promise<TrainingTiming> {
-  const started = performance.now();
-  const res = await fetch(`${platform.url}/function/${workload}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const seconds = (performance.now() - started) / 1000;
-  if (res.status !== 200) throw new Error(`${workload} answered ${res.status}: ${text}`);
-  const out = JSON.parse(text) as Record<string, unknown>;
-  const coldStart = res.headers.get('x-faasml-cold-start') === 'true';
+  const call = await callFunction(platform.url, workload, body);
+  if (call.status !== 200) throw new Error(`${workload} answered ${call.status}: ${JSON.stringify(call.body)}`);
+  const out = call.body as Record<string, unknown>;
   return {
-    workload, where: coldStart ? 'faas (cold)' : 'faas (warm)', seconds, trainSeconds: Number(out.trainSeconds), coldStart,
-    instance: res.headers.get('x-faasml-instance') ?? undefined, model: String(out.model), backend: String(out.backend),
+    workload, where: call.coldStart ? 'faas (cold)' : 'faas (warm)', seconds: call.seconds, trainSeconds: Number(out.trainSeconds),
+    coldStart: call.coldStart === true, instance: call.instance ?? undefined, model: String(out.model), backend: String(out.backend),
     quality: quality(workload, out),
   };
 }

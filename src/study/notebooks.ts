@@ -3,8 +3,8 @@
 // JupyterLab then shows); a failure
 // names the notebook and the cell, and shows the cell's source and error.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { projectRoot } from '../paths.js';
 
@@ -24,11 +24,17 @@ export function listNotebooks(dir = join(projectRoot(), 'notebooks')): string[] 
 
 export class NotebookError extends Error {}
 
-/** The part of nbconvert's output that says which cell failed and why. */
+/** What bin/run-notebook.py said about the failed cell (the last lines of anything else). */
 export function describeFailure(stderr: string): string {
-  const at = stderr.indexOf('An error occurred while executing the following cell:');
-  if (at < 0) return stderr.trim().split('\n').slice(-15).join('\n');
-  return stderr.slice(at).trim();
+  const at = stderr.search(/^cell \d+ \(code cell \d+\) failed:/m);
+  return at < 0 ? stderr.trim().split('\n').slice(-15).join('\n') : stderr.slice(at).trim();
+}
+
+/** The Python that has Jupyter: the one bin/setup registered the kernel for. */
+export function jupyterPython(): string {
+  const kernel = join(projectRoot(), '.jupyter', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
+  if (!existsSync(kernel)) throw new NotebookError('the tslab kernel is not registered: run bin/setup (or make setup) first');
+  return process.env.FAASML_JUPYTER_PYTHON ?? readFileSync(join(projectRoot(), '.jupyter', 'python'), 'utf8').trim();
 }
 
 export async function runNotebook(path: string, opts: { quick?: boolean; timeoutSeconds?: number; outputDir?: string } = {}): Promise<NotebookRun> {
@@ -40,19 +46,14 @@ export async function runNotebook(path: string, opts: { quick?: boolean; timeout
     JUPYTER_PATH: [join(root, '.jupyter', 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(':'),
   };
   if (opts.quick) env.FAASML_PROFILE = 'quick';
-  const args = [
-    'nbconvert', '--to', 'notebook', '--execute',
-    ...(opts.outputDir ? ['--output-dir', opts.outputDir] : ['--inplace']),
-    '--ExecutePreprocessor.kernel_name=tslab',
-    `--ExecutePreprocessor.timeout=${opts.timeoutSeconds ?? -1}`,
-    path,
-  ];
+  const output = opts.outputDir ? join(opts.outputDir, basename(path)) : path;
+  const args = [join(root, 'bin', 'run-notebook.py'), path, output, String(opts.timeoutSeconds ?? -1)];
   const started = Date.now();
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    const child = spawn('jupyter', args, { env, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(jupyterPython(), args, { env, stdio: ['ignore', 'inherit', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => reject(new NotebookError(`cannot run jupyter (${e.message}); run bin/setup first`)));
+    child.on('error', (e) => reject(new NotebookError(`cannot run Jupyter's Python (${e.message}); run bin/setup first`)));
     child.on('close', (c) => resolve({ code: c ?? 1, stderr: err }));
   });
   const seconds = (Date.now() - started) / 1000;
