@@ -104,6 +104,9 @@ function main(): void {
   tagStream(process.stderr);
   // No orphans: the gateway's death closes the channel.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C in a terminal (or a notebook's kernel interrupt) reaches the whole process group:
+  // the gateway decides when instances stop, so the runner ignores it.
+  process.on('SIGINT', () => {});
   process.on('message', (msg: ToInstance) => {
     if (msg.t === 'req') void serve(msg);
     else if (msg.t === 'load') void load(msg);
