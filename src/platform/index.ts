@@ -97,7 +97,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const lock = acquireLock(stateDir);
   const core = new PlatformCore({
     stateDir,
-    modelsDir: resolve(opts.modelsDir ?? (opts.stateDir ? join(stateDir, 'models') : defaultModelsDir())),
+    // FAASML_MODELS wins; otherwise the models live in the state directory.
+    modelsDir: resolve(opts.modelsDir ?? (process.env.FAASML_MODELS || !opts.stateDir ? defaultModelsDir() : join(stateDir, 'models'))),
     startMode,
     warmPoolSize: opts.warmPoolSize ?? 1,
   });

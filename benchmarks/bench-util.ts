@@ -1,0 +1,64 @@
+// Helpers shared by the platform benchmarks: child servers pinned with taskset, wrk runs
+// parsed into numbers, waiting for a URL to answer, and a trained model to serve.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function pinned(core: string, cmd: string, args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn('taskset', ['-c', core, cmd, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+}
+
+export async function waitUntilOk(url: string, body: string, timeoutMs = 120_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      last = `${r.status} ${await r.text()}`;
+      if (r.ok) return;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never answered 200 (last: ${last})`);
+}
+
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]];
+}
+
+export function wrk(url: string, body: string, connections: number, seconds: number, core = '1', dir = '/tmp'): Promise<WrkResult> {
+  const script = join(dir, 'faasml-post.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  return new Promise((resolve, reject) => {
+    execFile('taskset', ['-c', core, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], (err, stdout) => {
+      if (err) return reject(err);
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+      const p50 = /\s50%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? '';
+      const p99 = /\s99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? '';
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+      const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+      resolve({ rps, p50ms: toMs(p50), p99ms: toMs(p99), errors });
+    });
+  });
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
