@@ -48,7 +48,7 @@ export function defaultBody(functionName: string, seed = 1): string | undefined 
     const image = Array.from({ length: 32 }, () =>
       Array.from({ length: 32 }, () => Array.from({ length: 3 }, () => Math.round(rng() * 1000) / 1000)),
     );
-    return JSON.stringify({ x: image });
+    return JSON.stringify({ x: [image] });
   }
   return undefined;
 }
