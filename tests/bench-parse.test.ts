@@ -44,8 +44,8 @@ test('targets: function on the gateway, URL with basic auth, body files and temp
   assert.equal(t.method, 'POST');
   assert.equal(t.info.bodyKind, 'default');
   assert.equal((JSON.parse(t.bodyFor(1)!.toString()) as { x: number[][] }).x.length, 10);
-  const img = JSON.parse(defaultBody('resnet-infer')!) as { x: number[][][] };
-  assert.deepEqual([img.x.length, img.x[0].length, img.x[0][0].length], [32, 32, 3]);
+  const img = JSON.parse(defaultBody('resnet-infer')!) as { x: number[][][][] };
+  assert.deepEqual([img.x.length, img.x[0].length, img.x[0][0].length, img.x[0][0][0].length], [1, 32, 32, 3]);
 
   const u = resolveTarget({ url: 'http://user:pa%20ss@127.0.0.1:1/api?q=1' });
   assert.equal(u.headers.authorization, `Basic ${Buffer.from('user:pa ss').toString('base64')}`);
