@@ -62,3 +62,28 @@ export function stopChild(child: ChildProcess): Promise<void> {
     setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
   });
 }
+
+/** Trains the models the inference functions serve, with the training handlers in this process. */
+export async function trainModels(modelsDir: string, which: ('lr' | 'resnet')[]): Promise<void> {
+  const { buildEvent } = await import('../src/contract.js');
+  const log = { info: () => {}, warn: () => {}, error: () => {} };
+  for (const kind of which) {
+    const fn = kind === 'lr' ? 'lr-train' : 'resnet-train';
+    const mod = (await import(`../functions/${fn}/handler.js`)) as typeof import('../functions/lr-train/handler.js');
+    const ctx = { functionName: fn, instanceId: 'bench', remainingTimeMs: () => Infinity, modelsDir, env: process.env, log };
+    await mod.init?.(ctx);
+    const body = kind === 'lr' ? { epochs: 5, samples: 1000 } : { images: 10, batchSize: 10, epochs: 1 };
+    await mod.handle(buildEvent({ body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' }, method: 'POST' }), ctx);
+  }
+}
+
+/** One 32×32×3 image as 3072 numbers in 0..1 (resnet-infer's `x`). */
+export function sampleImage(seed = 1): number[] {
+  const out: number[] = [];
+  let s = seed;
+  for (let i = 0; i < 3072; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push(Math.round((s / 2147483648) * 1000) / 1000);
+  }
+  return out;
+}

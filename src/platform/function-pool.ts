@@ -31,7 +31,7 @@ export interface PoolStatus {
   coldStarts: number;
   minReplicas: number;
   maxReplicas: number;
-  instances: { id: string; pid: number; state: string; inFlight: number; served: number; cpuSeconds: number; rssBytes: number; cores: string; warmPool: boolean }[];
+  instances: { id: string; pid: number; state: string; inFlight: number; served: number; cpuSeconds: number; rssBytes: number; cores: string; warmPool: boolean; startMs: number; initMs: number }[];
 }
 
 export class FunctionPool {
@@ -60,7 +60,7 @@ export class FunctionPool {
 
   /** Starts the minimum number of instances; resolves when they are ready (or failed). */
   async start(): Promise<void> {
-    this.deps.warmPool?.ensure(this.heapMiB);
+    this.deps.warmPool?.ensure(this.heapMiB, this.spec.handlerFile);
     const started: Instance[] = [];
     while (this.active() < this.floor) started.push(this.startInstance());
     await Promise.all(started.map((i) => this.whenSettled(i)));
@@ -280,7 +280,7 @@ export class FunctionPool {
       coldStarts: this.coldStarts,
       minReplicas: this.floor,
       maxReplicas: this.ceiling,
-      instances: [...this.instances].map((i) => ({ id: i.id, pid: i.pid, state: i.state, inFlight: i.inFlight, served: i.served, cpuSeconds: i.cpuSeconds, rssBytes: i.rssBytes, cores: i.cores, warmPool: i.fromWarmPool })),
+      instances: [...this.instances].map((i) => ({ id: i.id, pid: i.pid, state: i.state, inFlight: i.inFlight, served: i.served, cpuSeconds: i.cpuSeconds, rssBytes: i.rssBytes, cores: i.cores, warmPool: i.fromWarmPool, startMs: i.readyAt ? i.readyAt - i.startedAt : 0, initMs: Math.round(i.initMs) })),
     };
   }
 

@@ -54,6 +54,20 @@ async function prepareRuntime(): Promise<void> {
   } catch (err) {
     process.stderr.write(`warm-up: TensorFlow.js backend not initialised: ${(err as Error).message}\n`);
   }
+  // Import the deployed handlers' code ahead (a module import must not do work: init() does).
+  let preload: string[] = [];
+  try {
+    preload = JSON.parse(process.env.FAASML_PRELOAD ?? '[]') as string[];
+  } catch {
+    /* none */
+  }
+  for (const file of preload) {
+    try {
+      await import(pathToFileURL(file).href);
+    } catch {
+      /* reported when the function loads for real */
+    }
+  }
 }
 
 async function load(msg: LoadMessage): Promise<void> {

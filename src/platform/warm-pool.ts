@@ -1,10 +1,13 @@
 // Processes started ahead of demand with the runtime, TensorFlow.js and the backend already
 // loaded, handed to a function when it needs an instance (like a provisioned standby). One
 // pool per heap size, because --max-old-space-size can only be set when a process starts.
-// Taking a process tops its pool up again in the background.
+// The deployed functions' handler modules are imported ahead too (imports only: init() runs
+// when the process becomes an instance). Taking a process tops its pool up in the background.
 import type { ChildProcess } from 'node:child_process';
 import type { FromInstance } from './protocol.js';
 import { spawnRunner } from './runner-process.js';
+
+const REFILL_DELAY_MS = 1500;
 
 interface Pooled {
   proc: ChildProcess;
@@ -14,6 +17,8 @@ interface Pooled {
 
 export class WarmPool {
   private readonly pools = new Map<string, Pooled[]>();
+  /** Handler modules imported ahead (no init) by the processes of each pool. */
+  private readonly preload = new Map<string, Set<string>>();
   private stopped = false;
 
   constructor(private readonly size: number) {}
@@ -22,17 +27,22 @@ export class WarmPool {
     return heapMiB ? String(heapMiB) : 'default';
   }
 
-  /** Keeps `size` processes ready for this heap size. */
-  ensure(heapMiB: number | undefined): void {
+  /** Keeps `size` processes ready for this heap size, with `handlerFile` imported ahead. */
+  ensure(heapMiB: number | undefined, handlerFile?: string): void {
     if (this.stopped || this.size <= 0) return;
     const key = this.key(heapMiB);
+    if (handlerFile) {
+      const set = this.preload.get(key) ?? new Set<string>();
+      set.add(handlerFile);
+      this.preload.set(key, set);
+    }
     const list = this.pools.get(key) ?? [];
     this.pools.set(key, list);
-    while (list.length < this.size) list.push(this.spawn(heapMiB, list));
+    while (list.length < this.size) list.push(this.spawn(heapMiB, list, [...(this.preload.get(key) ?? [])]));
   }
 
-  private spawn(heapMiB: number | undefined, list: Pooled[]): Pooled {
-    const proc = spawnRunner({ warm: true, heapMiB });
+  private spawn(heapMiB: number | undefined, list: Pooled[], preload: string[]): Pooled {
+    const proc = spawnRunner({ warm: true, heapMiB, env: { FAASML_PRELOAD: JSON.stringify(preload) } });
     const onMessage = (m: FromInstance) => {
       if (m.t === 'warm') entry.warm = true;
     };
@@ -66,7 +76,9 @@ export class WarmPool {
     entry.detach();
     entry.proc.stdout?.pause();
     entry.proc.stderr?.pause();
-    setImmediate(() => this.ensure(heapMiB));
+    // Refill a little later: forking blocks the gateway's event loop for a few ms, and a
+    // warming process competes for CPU with the function that just took the last one.
+    setTimeout(() => this.ensure(heapMiB), REFILL_DELAY_MS).unref();
     return entry;
   }
 
