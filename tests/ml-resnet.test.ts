@@ -6,7 +6,7 @@ import { initBackend, tf } from '../src/ml/backend.js';
 import { buildResNet50 } from '../src/ml/resnet50.js';
 import { normalizeImages, predictImages, trainResNet, type LabeledImages } from '../src/ml/resnet-train.js';
 import { seededRandom } from '../src/ml/seeded-random.js';
-import { ValidationError } from '../src/errors.js';
+import { PayloadTooLargeError, ValidationError } from '../src/errors.js';
 
 /** A learnable set: the class decides which quadrant is bright. */
 function quadrantImages(count: number, size: number, seed: number): LabeledImages {
@@ -86,6 +86,16 @@ test('bad options and data are ValidationErrors', async () => {
   assert.throws(() => predictImages(model, new Float32Array(8 * 8 * 3).fill(NaN), 1, d.classes), /not a finite number/);
   model.dispose();
   assert.equal(normalizeImages(Float32Array.from([0.4914, 0.4822, 0.4465])).every((v) => Math.abs(v) < 1e-6), true);
+});
+
+test('a batch whose activations overflow the wasm heap is refused up front (413), not a wasm crash', async () => {
+  await initBackend('wasm');
+  const data = quadrantImages(4, 32, 2);
+  await assert.rejects(trainResNet({ data, stem: 'cifar', batchSize: 32 }), (err: unknown) => {
+    assert.ok(err instanceof PayloadTooLargeError);
+    assert.match((err as Error).message, /batch size 32 needs about \d+ MB.*use batchSize ≤ \d+/);
+    return true;
+  });
 });
 
 test('training on wasm lowers the loss and predicts held-out images above chance', async () => {

@@ -4,7 +4,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { initBackend, tf } from './backend.js';
 import { buildResNet50, type Stem } from './resnet50.js';
-import { ValidationError } from '../errors.js';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import { seededRandom, type Random } from './seeded-random.js';
 
 export interface LabeledImages {
@@ -102,6 +102,36 @@ function positive(name: string, value: number, integer: boolean): number {
   return value;
 }
 
+/**
+ * Layer outputs of one training batch, in bytes. The wasm heap is one 32-bit memory (4 GiB at
+ * most) that also holds gradients and kernel scratch; when it runs out the backend aborts with
+ * "memory access out of bounds" and is unusable afterwards, so refuse such a batch up front.
+ * Measured with ResNet-50's CIFAR stem: 1.4 GB of outputs (batch 32) and 0.71 GB (batch 16) crash,
+ * 0.36 GB (batch 8) trains. The ImageNet stem needs about 3 MB an image at 32×32.
+ */
+export function activationBytes(model: tfTypes.LayersModel, batchSize: number): number {
+  let elements = 0;
+  for (const layer of model.layers) {
+    const shape = layer.outputShape as Array<number | null>;
+    elements += shape.slice(1).reduce<number>((p, d) => p * (d ?? 1), 1);
+  }
+  return elements * batchSize * 4;
+}
+
+export const WASM_MAX_ACTIVATION_BYTES = 400e6;
+
+function checkActivationMemory(model: tfTypes.LayersModel, batchSize: number, backend: string): void {
+  if (backend !== 'wasm') return;
+  const bytes = activationBytes(model, batchSize);
+  if (bytes > WASM_MAX_ACTIVATION_BYTES) {
+    const fits = Math.max(1, Math.floor((WASM_MAX_ACTIVATION_BYTES / bytes) * batchSize));
+    throw new PayloadTooLargeError(
+      `batch size ${batchSize} needs about ${Math.round(bytes / 1e6)} MB of layer outputs, more than the wasm backend's ` +
+        `memory allows (${WASM_MAX_ACTIVATION_BYTES / 1e6} MB); use batchSize ≤ ${fits} or the imagenet stem`,
+    );
+  }
+}
+
 /** Copies the chosen images (already normalised) and one-hot labels into tensors. */
 function gatherBatch(normalized: Float32Array, d: LabeledImages, idx: number[]): { xs: tfTypes.Tensor4D; ys: tfTypes.Tensor2D } {
   const t = tf();
@@ -184,6 +214,7 @@ export async function trainResNet(opts: ResNetTrainOptions): Promise<ResNetTrain
   if (mh !== d.height || mw !== d.width || mc !== 3) {
     throw new ValidationError(`the model takes ${mh}×${mw}×${mc} images, the data is ${d.height}×${d.width}×3`);
   }
+  checkActivationMemory(model, batchSize, backend);
   // The optimizer made here belongs to the model: mark it owned so model.dispose() frees its
   // momentum slots too, and free the one a previous trainResNet call left on a continued model.
   const owned = model as unknown as { optimizer?: tfTypes.Optimizer; isOptimizerOwned?: boolean };
