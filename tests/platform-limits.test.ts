@@ -13,6 +13,7 @@ describe('limits', () => {
       fixture('leak-memory', { limits: { memory: '160Mi' }, labels: { 'com.openfaas.scale.max': '1' } }),
       fixture('crash', { labels: { 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': '2' } }),
       fixture('sleep', { maxInflight: 2, labels: { 'com.openfaas.scale.max': '1' } }),
+      { ...fixture('echo'), name: 'pinned', limits: { cpu: '500m' } },
       { ...fixture('sleep'), name: 'queued', labels: { 'com.openfaas.scale.max': '1', 'com.faasml.queue.max': '2' } },
     ]);
   });
@@ -70,5 +71,16 @@ describe('limits', () => {
     assert.equal(r.status, 429);
     assert.match(r.json().error, /queue .* is full \(limit 2\)/);
     for (const h of await Promise.all(held)) assert.equal(h.status, 200);
+  });
+
+  it('limits.cpu pins the instance to ceil(cpu) cores and is recorded', async () => {
+    const s = p.functionStatus('pinned');
+    assert.deepEqual(s.limits, { cpu: '500m' });
+    await waitFor(() => (s.instances as { cores: string }[])[0].cores !== '' || (p.functionStatus('pinned').instances as { cores: string }[])[0].cores !== '');
+    const cores = (p.functionStatus('pinned').instances as { cores: string; pid: number }[])[0];
+    assert.match(cores.cores, /^\d+$/, 'one core');
+    const { readFileSync } = await import('node:fs');
+    const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${cores.pid}/status`, 'utf8'))![1];
+    assert.equal(allowed, cores.cores);
   });
 });
