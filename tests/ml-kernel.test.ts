@@ -1,11 +1,13 @@
 // The wasm Conv2DBackpropFilter kernel (missing in tfjs) and our faster Conv2DBackpropInput
-// against the cpu backend's own gradients, same seeded inputs.
+// against the cpu backend's own gradients, same seeded inputs; and the batch-norm gradient that
+// broadcasts instead of tiling against tfjs-core's own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend, tf } from '../src/ml/backend.js';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { conv2dBackpropFilterFromForwardOps } from '../src/ml/wasm-conv2d-backprop-filter.js';
 import { conv2dBackpropInputFromForwardOps } from '../src/ml/wasm-conv2d-backprop-input.js';
+import { fastBatchNormGradientRegistered } from '../src/ml/wasm-batchnorm-grad.js';
 
 function seededValues(count: number, seed: number): Float32Array {
   // mulberry32: small, deterministic, good enough for test data in [-1, 1).
@@ -59,6 +61,37 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+test('the broadcasting batch-norm gradient equals tfjs-core\'s (NHWC, per channel)', async () => {
+  const t = tf();
+  const bnGradients = (seed: number) => {
+    const x = t.tensor4d(seededValues(3 * 5 * 4 * 6, seed), [3, 5, 4, 6]);
+    const dy = t.tensor4d(seededValues(3 * 5 * 4 * 6, seed + 1), [3, 5, 4, 6]);
+    const params = [0, 1, 2, 3].map((k) => t.tensor1d(seededValues(6, seed + 2 + k)));
+    const mean = params[0];
+    const variance = t.add(t.abs(params[1]), 0.5) as typeof mean;
+    const [scale, offset] = [params[2], params[3]];
+    const gs = t.grads((xx: Tensor, m: Tensor, v: Tensor, s: Tensor, o: Tensor) =>
+      t.sum(t.mul(t.batchNorm(xx as Tensor4D, m as typeof mean, v as typeof mean, o as typeof mean, s as typeof mean, 1e-3), dy)))(
+      [x, mean, variance, scale, offset]);
+    const values = gs.map((g) => g.dataSync() as Float32Array);
+    t.dispose([x, dy, ...params, variance, ...gs]);
+    return values;
+  };
+  // This file loads wasm (which swaps the gradient in) only after this first reference.
+  await initBackend('cpu');
+  assert.equal(fastBatchNormGradientRegistered(), false);
+  const reference = bnGradients(40);
+  await initBackend('wasm');
+  assert.equal(fastBatchNormGradientRegistered(), true);
+  const wasm = bnGradients(40);
+  await initBackend('cpu');
+  const cpuFast = bnGradients(40);
+  reference.forEach((ref, i) => {
+    assert.ok(maxAbsDiff(wasm[i], ref) <= 1e-4, `input ${i} on wasm`);
+    assert.ok(maxAbsDiff(cpuFast[i], ref) <= 1e-5, `input ${i} on cpu`);
+  });
+});
 
 test('wasm Conv2DBackpropFilter and Conv2DBackpropInput match the cpu gradients (strides 1,2 × 1×1,3×3,7×7 × same,valid × odd,even)', async () => {
   await initBackend('cpu');
