@@ -9,7 +9,7 @@ import sys
 import nbformat
 import nbformat.sign
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
 
 
 def text_of(output):
@@ -28,6 +28,9 @@ def main():
     failed = None
     try:
         client.execute()
+    except DeadKernelError:
+        failed = max((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("execution_count")), default=0)
+        nb.cells[failed].setdefault("outputs", []).append(nbformat.v4.new_output("stream", name="stderr", text="the kernel died while this cell ran\n"))
     except CellExecutionError:
         failed = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and any(
             o.get("output_type") == "error" for o in c.get("outputs", []))), None)

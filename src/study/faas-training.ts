@@ -2,8 +2,8 @@
 // training request runs on a cold instance, on the warm one it left, and in this process.
 import { modelsDir } from '../paths.js';
 import { runLinearTraining, runResNetTraining } from '../ml/training-runs.js';
-import type { Platform } from '../platform/index.js';
 import { callFunction } from './invoke.js';
+import { scaleToZero } from './session.js';
 
 export interface TrainingTiming {
   workload: 'lr-train' | 'resnet-train';
@@ -22,27 +22,13 @@ export interface TrainingTiming {
 
 export type TrainingBody = Record<string, unknown>;
 
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting for the platform');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Scales a function to zero and waits until its last instance is gone, so the next call starts cold. */
-export async function scaleToZero(platform: Platform, name: string): Promise<void> {
-  platform.scale(name, 0);
-  await waitFor(() => (platform.status().find((s) => s.name === name)?.replicas ?? 0) === 0, 30_000);
-}
-
 function quality(workload: TrainingTiming['workload'], body: Record<string, unknown>): number {
   return Number(workload === 'lr-train' ? body.r2Test : body.valAccuracy);
 }
 
 /** One training request through the gateway, timed from the caller's side. */
-export async function trainOnFaas(platform: Platform, workload: TrainingTiming['workload'], body: TrainingBody): Promise<TrainingTiming> {
-  const call = await callFunction(platform.url, workload, body);
+export async function trainOnFaas(gateway: string, workload: TrainingTiming['workload'], body: TrainingBody): Promise<TrainingTiming> {
+  const call = await callFunction(gateway, workload, body);
   if (call.status !== 200) throw new Error(`${workload} answered ${call.status}: ${JSON.stringify(call.body)}`);
   const out = call.body as Record<string, unknown>;
   return {
@@ -66,10 +52,10 @@ export async function trainLocally(workload: TrainingTiming['workload'], body: T
 }
 
 /** Cold on FaaS, then warm on FaaS, then locally: the three timings of one workload. */
-export async function compareTraining(platform: Platform, workload: TrainingTiming['workload'], body: TrainingBody): Promise<TrainingTiming[]> {
-  await scaleToZero(platform, workload);
-  const cold = await trainOnFaas(platform, workload, body);
-  const warm = await trainOnFaas(platform, workload, body);
+export async function compareTraining(gateway: string, workload: TrainingTiming['workload'], body: TrainingBody): Promise<TrainingTiming[]> {
+  await scaleToZero(gateway, workload);
+  const cold = await trainOnFaas(gateway, workload, body);
+  const warm = await trainOnFaas(gateway, workload, body);
   const local = await trainLocally(workload, body);
   return [cold, warm, local];
 }

@@ -16,6 +16,8 @@ export interface StudyParams {
     durationSeconds: number;
     warmupSeconds: number;
   };
+  /** Cold starts measured per function and start mode (notebook 04). */
+  coldStartRepeats: number;
 }
 
 export function studyParams(which = profile()): StudyParams {
@@ -32,5 +34,6 @@ export function studyParams(which = profile()): StudyParams {
     sweep: quick
       ? { lrInferThreads: [1, 2, 4], resnetInferThreads: [1, 2], durationSeconds: 3, warmupSeconds: 1 }
       : { lrInferThreads: [1, 2, 4, 8, 16, 32], resnetInferThreads: [1, 2, 4, 8], durationSeconds: 20, warmupSeconds: 5 },
+    coldStartRepeats: quick ? 2 : 5,
   };
 }

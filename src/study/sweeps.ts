@@ -2,7 +2,7 @@
 // invocations. A sweep is a closed-loop run (threads, like JMeter's thread groups) kept on disk
 // under results/study/sweeps/ so later notebooks and `faasml figures` can read it back.
 import { join } from 'node:path';
-import { loadRun, runSweep, writeRun, type RunResult, type SweepOptions } from '../bench/index.js';
+import { defaultBody, loadRun, runSweep, writeRun, type RunResult, type SweepOptions } from '../bench/index.js';
 import { fitLine, linearUntil, type SweepRun } from '../plot/index.js';
 import { studyDir } from './store.js';
 
@@ -12,6 +12,17 @@ export interface ThreadSweep {
   functionName: string;
   dir: string;
   run: RunResult;
+  /** Failed requests and generator warnings, in words (empty when the run was clean). */
+  problems: string[];
+}
+
+function problemsOf(run: RunResult): string[] {
+  const out = [...run.warnings];
+  for (const l of run.levels) {
+    if (l.errors > 0) out.push(`${l.level} threads: ${l.errors} of ${l.requests} requests failed (${l.errorExamples.join('; ')})`);
+    if (l.generatorSaturated) out.push(`${l.level} threads: the load generator used ${(100 * l.generatorCpu).toFixed(0)} % of a core and may have limited the load`);
+  }
+  return out;
 }
 
 export function sweepDir(label: string, functionName: string): string {
@@ -20,7 +31,7 @@ export function sweepDir(label: string, functionName: string): string {
 
 /** Runs one sweep and stores it. `target` is a gateway (function by name) or a full URL. */
 export async function threadSweep(
-  opts: { label: string; functionName: string; gateway?: string; url?: string; headers?: Record<string, string>; threads: number[]; durationSeconds: number; warmupSeconds: number },
+  opts: { label: string; functionName: string; gateway?: string; url?: string; headers?: Record<string, string>; body?: string; threads: number[]; durationSeconds: number; warmupSeconds: number },
   onLevel?: (threads: number) => void,
 ): Promise<ThreadSweep> {
   const sweep: SweepOptions = {
@@ -29,6 +40,7 @@ export async function threadSweep(
     gateway: opts.gateway,
     url: opts.url,
     headers: opts.headers,
+    body: opts.body ?? (opts.url ? defaultBody(opts.functionName) : undefined),
     threads: opts.threads,
     duration: opts.durationSeconds * 1000,
     warmup: opts.warmupSeconds * 1000,
@@ -37,12 +49,13 @@ export async function threadSweep(
     if (p.type === 'level-start') onLevel?.(p.level);
   });
   const dir = await writeRun(run, sweepDir(opts.label, opts.functionName));
-  return { label: opts.label, functionName: opts.functionName, dir, run };
+  return { label: opts.label, functionName: opts.functionName, dir, run, problems: problemsOf(run) };
 }
 
 export async function loadSweep(label: string, functionName: string): Promise<ThreadSweep> {
   const dir = sweepDir(label, functionName);
-  return { label, functionName, dir, run: await loadRun(dir) };
+  const run = await loadRun(dir);
+  return { label, functionName, dir, run, problems: problemsOf(run) };
 }
 
 /** The per-level numbers the sweep figures plot (CPU as % of all cores, when the server was seen). */
