@@ -45,4 +45,31 @@ describe('mixed load', () => {
     assert.ok((s.availableReplicas as number) >= 1);
     assert.equal((await call(`${p.url}/function/echo`, { method: 'POST', body: '{"ok":1}', headers: { 'content-type': 'application/json' } })).status, 200);
   });
+
+  it('serves lr-infer under mixed valid and invalid bodies with exact counts', async () => {
+    const root = process.cwd();
+    await p.deploy({ name: 'lr-train', handler: `${root}/functions/lr-train`, labels: { 'com.openfaas.scale.min': '0' } });
+    await p.deploy({ name: 'lr-infer', handler: `${root}/functions/lr-infer`, labels: { 'com.openfaas.scale.min': '1', 'com.openfaas.scale.max': '2' } });
+    const trained = await call(`${p.url}/function/lr-train`, { method: 'POST', body: JSON.stringify({ epochs: 2, samples: 200 }), headers: { 'content-type': 'application/json' } });
+    assert.equal(trained.status, 200, trained.text);
+    const bodies = [JSON.stringify({ x: [[1, 2]] }), '{"x": [[1, 2]', JSON.stringify({ x: [[1, 'two']] }), JSON.stringify({ x: [[1, 2], [3, 4]] })];
+    const expected: Record<string, number> = {};
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 200) {
+          const b = bodies[next++ % bodies.length];
+          const r = await call(`${p.url}/function/lr-infer`, { method: 'POST', body: b, headers: { 'content-type': 'application/json' } });
+          expected[r.status] = (expected[r.status] ?? 0) + 1;
+          if (r.status === 200) assert.ok(Array.isArray(r.json().predictions));
+        }
+      }),
+    );
+    assert.deepEqual(expected, { '200': 100, '400': 50, '422': 50 });
+    const metrics = await p.metricsText();
+    const lines = metrics.split('\n').filter((l) => l.startsWith('gateway_function_invocation_total{function_name="lr-infer"'));
+    const byCode = counterBy(lines.join('\n'), 'gateway_function_invocation_total', 'code');
+    assert.deepEqual(byCode, { '200': 100, '400': 50, '422': 50 });
+    assert.equal(p.functionStatus('lr-infer').inFlight, 0);
+  });
 });
