@@ -46,7 +46,19 @@ async function up(opts: UpOptions): Promise<void> {
   if (opts.startMode !== 'cold' && opts.startMode !== 'warm-pool') throw new BadRequestError(`--start-mode '${opts.startMode}' must be cold or warm-pool`);
   if (opts.detach) return detach(opts, stateDir);
   const { startPlatform } = await import('../platform/index.js');
+  // Starting the functions' minimum instances (init loads models) can take a while.
+  let bar: import('cli-progress').SingleBar | undefined;
+  if (process.stderr.isTTY) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    bar = new SingleBar({ format: 'starting functions [{bar}] {value}/{total} {fn}', stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+  }
   const platform = await startPlatform({
+    onProgress: (ready, total, fn) => {
+      if (!bar) return;
+      if (ready === 0) bar.start(total, 0, { fn: '' });
+      else bar.update(ready, { fn });
+      if (ready === total) bar.stop();
+    },
     port,
     host: opts.host,
     stackFile: opts.file,
@@ -55,7 +67,7 @@ async function up(opts: UpOptions): Promise<void> {
     warmPoolSize: Number(opts.warmPoolSize),
     basicAuth: parseAuth(opts.basicAuth),
     functionKeys: opts.functionKeys,
-  });
+  }).finally(() => bar?.stop());
   const summary = { url: platform.url, pid: process.pid, stateDir, startMode: platform.startMode, functions: platform.status().map((s) => ({ name: s.name, replicas: s.replicas })), keys: platform.keys };
   printResult(summary, opts, (s) =>
     [
@@ -117,7 +129,7 @@ async function detach(opts: UpOptions, stateDir: string): Promise<void> {
   throw new Error(`the gateway did not start within 120 s (see ${logPath})`);
 }
 
-async function down(opts: { port?: string; stateDir?: string; host: string; json?: boolean }): Promise<void> {
+async function down(opts: { port?: string; stateDir?: string; host: string; auth?: string; json?: boolean }): Promise<void> {
   const { readLock, isAlive } = await import('../platform/state-lock.js');
   let pid: number | undefined;
   let where: string;
@@ -125,9 +137,12 @@ async function down(opts: { port?: string; stateDir?: string; host: string; json
     const port = parsePort(opts.port);
     where = `http://${opts.host}:${port}`;
     try {
-      const info = (await (await fetch(`${where}/system/info`)).json()) as { pid?: number };
-      pid = info.pid;
-    } catch {
+      const headers: Record<string, string> = opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {};
+      const r = await fetch(`${where}/system/info`, { headers });
+      if (r.status === 401) throw new Error(`the gateway on ${where} needs basic auth: pass --auth user:password or --state-dir`);
+      pid = ((await r.json()) as { pid?: number }).pid;
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('basic auth')) throw err;
       throw new Error(`no faasml gateway answers on ${where}`);
     }
   } else {
@@ -219,6 +234,7 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'the gateway on this port')
     .option('--host <host>', 'address of the gateway', '127.0.0.1')
     .option('--state-dir <dir>', 'the gateway holding this state directory (default .faasml)')
+    .option('-a, --auth <user:password>', 'basic auth, when the gateway was started with --basic-auth')
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  $ faasml down --port 8099\n  $ faasml down --state-dir /tmp/run1')
     .action(down);

@@ -40,6 +40,8 @@ export interface PlatformOptions {
   maxBodyBytes?: number;
   /** Async queue workers (default 2). */
   asyncWorkers?: number;
+  /** Called as each function's minimum instances are ready (for a progress bar). */
+  onProgress?: (ready: number, total: number, name: string) => void;
   /** Stack file warnings (unknown keys) go here; default stderr. */
   onWarning?: (line: string) => void;
 }
@@ -153,7 +155,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     server.on('request', gateway.handle);
     const url = `http://${host}:${port}`;
     updateLock(stateDir, { ...lock, port, url });
-    await Promise.all(specs.map((s) => core.deploy(s)));
+    let ready = 0;
+    opts.onProgress?.(0, specs.length, '');
+    await Promise.all(specs.map((s) => core.deploy(s).then(() => opts.onProgress?.(++ready, specs.length, s.name))));
     asyncQueue.start();
   } catch (err) {
     server.close();

@@ -28,6 +28,8 @@ export function spawnRunner(opts: RunnerOptions): ChildProcess {
   if (opts.heapMiB) execArgv.push(`--max-old-space-size=${opts.heapMiB}`);
   return fork(runnerPath(), [], {
     execArgv,
+    // `--import tsx` resolves from the working directory: the project root has it.
+    cwd: projectRoot(),
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
