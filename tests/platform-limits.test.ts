@@ -14,6 +14,7 @@ describe('limits', () => {
       fixture('crash', { labels: { 'com.openfaas.scale.min': '2', 'com.openfaas.scale.max': '2' } }),
       fixture('sleep', { maxInflight: 2, labels: { 'com.openfaas.scale.max': '1' } }),
       { ...fixture('echo'), name: 'pinned', limits: { cpu: '500m' } },
+      fixture('bad-init'),
       { ...fixture('sleep'), name: 'queued', labels: { 'com.openfaas.scale.max': '1', 'com.faasml.queue.max': '2' } },
     ]);
   });
@@ -82,5 +83,15 @@ describe('limits', () => {
     const { readFileSync } = await import('node:fs');
     const allowed = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${cores.pid}/status`, 'utf8'))![1];
     assert.equal(allowed, cores.cores);
+  });
+
+  it('a function whose init() throws answers 502 with the reason, without a restart loop', async () => {
+    assert.equal(p.functionStatus('bad-init').availableReplicas, 0);
+    const r = await call(`${p.url}/function/bad-init`);
+    assert.equal(r.status, 502);
+    assert.match(r.json().error, /failed to start/);
+    assert.match(r.json().detail, /model weights missing/);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(p.functionStatus('bad-init').replicas, 0);
   });
 });

@@ -203,9 +203,14 @@ export class FunctionPool {
       this.deps.log(`${new Date().toISOString()} ${this.spec.name} ${inst.id} - [platform] stopped: ${reason}\n`);
       this.deps.onInstanceExit(inst);
       if (this.closed) return;
-      // A failed start with callers waiting would loop forever: fail the queue instead.
-      if (reason.startsWith('init failed') && this.readyCount() === 0 && !this.anyStarting()) {
+      // An instance that died before it was ready (init threw, the module or runtime failed to
+      // load) is not restarted in a loop: waiting callers get 502 and the next request retries.
+      if (inst.readyAt === 0 && this.readyCount() === 0 && !this.anyStarting()) {
         for (const c of this.queue.splice(0)) c.settle(errorOutcome(new FaasmlError(502, `function ${this.spec.name} failed to start`, reason)));
+        return;
+      }
+      if (inst.readyAt === 0) {
+        this.drain();
         return;
       }
       while (this.active() < this.minNow) this.startInstance();

@@ -84,6 +84,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   if (startMode !== 'cold' && startMode !== 'warm-pool') throw new StackError(`start mode '${String(startMode)}' must be cold or warm-pool`);
   const stateDir = resolve(opts.stateDir ?? defaultStateDir());
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const warn = opts.onWarning ?? ((l: string) => process.stderr.write(`warning: ${l}\n`));
   // Validate everything before anything starts.
   let specs: ResolvedSpec[];
   let baseDir = functionsDir();
@@ -91,7 +92,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   else {
     const file = resolve(opts.stackFile ?? join(functionsDir(), 'stack.yml'));
     const stack = loadStack(file);
-    for (const w of stack.warnings) (opts.onWarning ?? ((l) => process.stderr.write(`warning: ${l}\n`)))(w);
+    for (const w of stack.warnings) warn(w);
     specs = stack.functions;
     baseDir = dirname(file);
   }
@@ -158,6 +159,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     let ready = 0;
     opts.onProgress?.(0, specs.length, '');
     await Promise.all(specs.map((s) => core.deploy(s).then(() => opts.onProgress?.(++ready, specs.length, s.name))));
+    for (const st of core.status()) {
+      if (st.ready < st.minReplicas) warn(`function ${st.name}: ${st.minReplicas - st.ready} instance(s) failed to start; see ${join(stateDir, 'logs', `${st.name}.log`)}`);
+    }
     asyncQueue.start();
   } catch (err) {
     server.close();
