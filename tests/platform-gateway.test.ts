@@ -121,6 +121,31 @@ describe('gateway routes', () => {
     assert.equal(s.result.path, '/sub');
     assert.equal((await call(`${p.url}/system/async/unknown`)).status, 404);
   });
+
+  it('posts an async result to the X-Callback-Url', async () => {
+    const { createServer } = await import('node:http');
+    const got: { headers: Record<string, unknown>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (receiver.address() as { port: number }).port;
+      const r = await postJson(`${p.url}/async-function/echo`, { cb: true }, { 'x-callback-url': `http://127.0.0.1:${port}/done` });
+      assert.equal(r.status, 202);
+      await waitFor(() => got.length === 1);
+      assert.equal(got[0].headers['x-call-id'], r.headers.get('x-call-id'));
+      assert.equal(got[0].headers['x-function-status'], '200');
+      assert.equal(JSON.parse(got[0].body).body.cb, true);
+    } finally {
+      receiver.close();
+    }
+  });
 });
 
 describe('gateway auth', () => {
