@@ -17,7 +17,8 @@ function tfjsNodeInstalled(): boolean {
 }
 
 test('activeBackend throws before initBackend was awaited', () => {
-  const code = "import('./src/ml/backend.ts').then((m) => { try { m.activeBackend(); console.log('no error'); } catch (e) { console.log('error:', e.message); } });";
+  const backendUrl = new URL('../src/ml/backend.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(backendUrl)}).then((m) => { try { m.activeBackend(); console.log('no error'); } catch (e) { console.log('error:', e.message); } });`;
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
   assert.match(child.stdout, /error: .*initBackend/);
 });
