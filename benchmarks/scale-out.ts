@@ -3,6 +3,7 @@
 // closed-loop connection, then 2, then 1 again (the 1-connection figure is the mean of the two
 // runs around the 2-connection one, so a change in machine load shows instead of skewing it).
 //   node --import tsx benchmarks/scale-out.ts [--seconds 10] [--function resnet-infer]
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +22,16 @@ writeFileSync(stack, `functions:\n  ${name}:\n    handler: ${resolve('functions'
 const url = `http://127.0.0.1:${values.port}/function/${name}`;
 const gateway = pinned('0,1', process.execPath, ['bin/faasml.js', 'up', '--port', values.port!, '--state-dir', join(dir, 'state'), '-f', stack, '--start-mode', 'cold'], { FAASML_MODELS: models });
 
+// Control: how much parallelism the machine gives right now, with no platform involved: the
+// work two bare Node processes do in a fixed time against one. On an idle 2-core machine ~2.
+function spin(ms: number): Promise<number> {
+  const code = `let n=0,x=0;const end=Date.now()+${ms};while(Date.now()<end){for(let i=0;i<1e5;i++)x+=Math.sqrt(i);n++}console.log(n)`;
+  return new Promise((ok, fail) => execFile(process.execPath, ['-e', code], (err, out) => (err ? fail(err) : ok(Number(out)))));
+}
+const solo = await spin(2000);
+const pair = (await Promise.all([spin(2000), spin(2000)])).reduce((a, b) => a + b, 0);
+const machine = pair / solo;
+
 try {
   await waitUntilOk(url, body);
   await wrk(url, body, 2, 3, '0,1', dir); // warm both instances (first predictions compile kernels)
@@ -33,6 +44,7 @@ try {
     { connections: 2, 'req/s': +two.rps.toFixed(2), 'p50 ms': two.p50ms, note: `${two.errors} errors` },
   ]);
   console.log(`${name}: 2 clients give ${(two.rps / one).toFixed(2)}x the throughput of 1 (target >= 1.7x)`);
+  console.log(`machine control: 2 bare processes do ${machine.toFixed(2)}x the work of 1 right now (an idle 2-core machine gives ~2)`);
 } finally {
   await stopChild(gateway);
   rmSync(dir, { recursive: true, force: true });

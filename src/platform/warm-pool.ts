@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FromInstance } from './protocol.js';
 import { spawnRunner } from './runner-process.js';
 
-const REFILL_DELAY_MS = 1500;
+const REFILL_DELAY_MS = 1000;
 
 interface Pooled {
   proc: ChildProcess;
@@ -93,8 +93,9 @@ export class WarmPool {
   async settled(timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const all = [...this.pools.values()].flat();
-      if (all.every((p) => p.warm)) return;
+      const lists = [...this.pools.values()];
+      // A refill may still be pending (it starts REFILL_DELAY_MS after a take).
+      if (lists.every((l) => l.length >= this.size && l.every((p) => p.warm))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
