@@ -28,9 +28,11 @@ function spin(ms: number): Promise<number> {
   const code = `let n=0,x=0;const end=Date.now()+${ms};while(Date.now()<end){for(let i=0;i<1e5;i++)x+=Math.sqrt(i);n++}console.log(n)`;
   return new Promise((ok, fail) => execFile(process.execPath, ['-e', code], (err, out) => (err ? fail(err) : ok(Number(out)))));
 }
-const solo = await spin(2000);
-const pair = (await Promise.all([spin(2000), spin(2000)])).reduce((a, b) => a + b, 0);
-const machine = pair / solo;
+function convs(ms: number): Promise<number> {
+  return new Promise((ok, fail) => execFile(process.execPath, ['--import', 'tsx', 'benchmarks/servers/conv-loop.ts', '--ms', String(ms)], (err, out) => (err ? fail(err) : ok(Number(out.trim().split('\n').pop())))));
+}
+const machine = (await Promise.all([spin(2000), spin(2000)])).reduce((a, b) => a + b, 0) / (await spin(2000));
+const machineTf = (await Promise.all([convs(3000), convs(3000)])).reduce((a, b) => a + b, 0) / (await convs(3000));
 
 try {
   await waitUntilOk(url, body);
@@ -44,7 +46,7 @@ try {
     { connections: 2, 'req/s': +two.rps.toFixed(2), 'p50 ms': two.p50ms, note: `${two.errors} errors` },
   ]);
   console.log(`${name}: 2 clients give ${(two.rps / one).toFixed(2)}x the throughput of 1 (target >= 1.7x)`);
-  console.log(`machine control: 2 bare processes do ${machine.toFixed(2)}x the work of 1 right now (an idle 2-core machine gives ~2)`);
+  console.log(`machine control: 2 bare processes do ${machine.toFixed(2)}x the work of 1 in a JS loop, ${machineTf.toFixed(2)}x in TensorFlow.js convolutions (an idle 2-core machine gives ~2)`);
 } finally {
   await stopChild(gateway);
   rmSync(dir, { recursive: true, force: true });
