@@ -12,7 +12,7 @@ function parseFormats(text: string): ('html' | 'png' | 'svg')[] {
 export function register(program: Command): void {
   program
     .command('notebooks')
-    .description('execute the notebooks headless, in order, in place (the main job behind `make study`)')
+    .description('Execute the notebooks headless, in order, in place (the main job behind `make study`)')
     .argument('[notebooks...]', 'notebook files (default: every notebooks/NN-*.ipynb)')
     .option('--quick', 'the quick profile: small sizes, minutes instead of half an hour')
     .option('--json', 'print the result as one JSON object')
@@ -35,7 +35,7 @@ export function register(program: Command): void {
 
   program
     .command('study')
-    .description("the notebooks' experiments in one process, without Jupyter: train locally, FaaS against local training, thread sweeps, platform comparison, figures and the three answers")
+    .description("The notebooks' experiments in one process, without Jupyter: train locally, FaaS against local training, thread sweeps, platform comparison, figures and the three answers")
     .option('--quick', 'the quick profile: small sizes, minutes instead of half an hour')
     .option('--out <dir>', 'results folder (default results/, or FAASML_RESULTS)')
     .option('--format <list>', 'figure formats', 'html,png,svg')
@@ -53,7 +53,7 @@ export function register(program: Command): void {
 
   program
     .command('figures')
-    .description('re-export figures from raw data: a study folder (results/study) or one benchmark run folder')
+    .description('Re-export figures from raw data: a study folder (results/study) or one benchmark run folder')
     .argument('[dir]', 'results/study (default) or a run folder written by faasml bench')
     .option('--format <list>', 'figure formats', 'html,png,svg')
     .option('--out <dir>', 'where to write them (default figures/)')

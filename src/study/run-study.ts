@@ -3,7 +3,7 @@
 // so `faasml figures` and notebook 04 read either.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultBody, loadRun } from '../bench/index.js';
+import { defaultBody } from '../bench/index.js';
 import { initBackend } from '../ml/backend.js';
 import { runLinearTraining, runResNetTraining, type LinearRun, type ResNetRun } from '../ml/training-runs.js';
 import { modelsDir, projectRoot } from '../paths.js';
@@ -17,7 +17,7 @@ import { comparisonFigures, linearFigures, resnetFigures, sweepFigures, training
 import type { StudyParams } from './params.js';
 import { ensureModels, openSession } from './session.js';
 import { loadStudyResult, saveStudyResult, studyDir } from './store.js';
-import { loadSweep, threadSweep, type ThreadSweep } from './sweeps.js';
+import { loadSweep, loadSweepDir, threadSweep, type ThreadSweep } from './sweeps.js';
 
 export type Log = (line: string) => void;
 const FUNCTIONS = ['lr-infer', 'resnet-infer'];
@@ -154,9 +154,8 @@ export async function loadStudySweeps(): Promise<ThreadSweep[]> {
   const dir = join(studyDir(), 'sweeps');
   if (!existsSync(dir)) return [];
   const out: ThreadSweep[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const run = await loadRun(join(dir, name));
-    out.push(await loadSweep(run.settings.label, run.target.functionName ?? name.split('--').pop() ?? name));
+  for (const fn of readdirSync(dir).sort()) {
+    for (const label of readdirSync(join(dir, fn)).sort()) out.push(await loadSweepDir(join(dir, fn, label)));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The second question: how throughput, response time and CPU use grow with concurrent
 // invocations. A sweep is a closed-loop run (threads, like JMeter's thread groups) kept on disk
-// under results/study/sweeps/ so later notebooks and `faasml figures` can read it back.
-import { join } from 'node:path';
+// under results/study/sweeps/<function>/<label>/ so later notebooks and `faasml figures` can read it back.
+import { basename, dirname, join } from 'node:path';
 import { defaultBody, loadRun, runSweep, writeRun, type RunResult, type SweepOptions } from '../bench/index.js';
 import { fitLine, linearUntil, type SweepRun } from '../plot/index.js';
 import { studyDir } from './store.js';
@@ -26,7 +26,7 @@ function problemsOf(run: RunResult): string[] {
 }
 
 export function sweepDir(label: string, functionName: string): string {
-  return join(studyDir(), 'sweeps', `${label.replace(/[^A-Za-z0-9._-]+/g, '-')}--${functionName}`);
+  return join(studyDir(), 'sweeps', functionName, label.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-|-$/g, ''));
 }
 
 /** Runs one sweep and stores it. `target` is a gateway (function by name) or a full URL. */
@@ -56,6 +56,13 @@ export async function loadSweep(label: string, functionName: string): Promise<Th
   const dir = sweepDir(label, functionName);
   const run = await loadRun(dir);
   return { label, functionName, dir, run, problems: problemsOf(run) };
+}
+
+/** A stored sweep read back from its folder: who was measured comes from its run.json. */
+export async function loadSweepDir(dir: string): Promise<ThreadSweep> {
+  const run = await loadRun(dir);
+  const functionName = run.target.functionName ?? basename(dirname(dir));
+  return { label: run.settings.label, functionName, dir, run, problems: problemsOf(run) };
 }
 
 /** The per-level numbers the sweep figures plot (CPU as % of all cores, when the server was seen). */
