@@ -1,6 +1,7 @@
 // A FunctionContext for running a handler in this process: the CLI, the tests and the
-// in-process baseline call handlers through it exactly as a platform would.
+// in-process benchmarks call handlers through it exactly as a platform adapter would.
 import { randomUUID } from 'node:crypto';
+import { adapterContext } from './adapters/invoke.js';
 import type { FunctionContext, Logger } from './contract.js';
 import { modelsDir } from './paths.js';
 
@@ -9,7 +10,7 @@ export interface LocalContextOverrides {
   modelsDir?: string;
   env?: Record<string, string | undefined>;
   log?: Logger;
-  /** Milliseconds each invocation may take (Infinity: no deadline). */
+  /** Milliseconds the handler may take from now (Infinity: no deadline). */
   timeoutMs?: number;
 }
 
@@ -23,13 +24,12 @@ export function quietLogger(functionName: string): Logger {
 
 export function localContext(functionName: string, overrides: LocalContextOverrides = {}): FunctionContext {
   const timeoutMs = overrides.timeoutMs ?? Infinity;
-  const started = Date.now();
-  return {
+  return adapterContext({
     functionName,
-    instanceId: overrides.instanceId ?? `${functionName}-local-${randomUUID().slice(0, 8)}`,
-    remainingTimeMs: () => (timeoutMs === Infinity ? Infinity : Math.max(0, started + timeoutMs - Date.now())),
     modelsDir: overrides.modelsDir ?? modelsDir(),
-    env: overrides.env ?? process.env,
+    instanceId: overrides.instanceId ?? `${functionName}-local-${randomUUID().slice(0, 8)}`,
+    env: overrides.env,
     log: overrides.log ?? quietLogger(functionName),
-  };
+    deadline: timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs,
+  });
 }
