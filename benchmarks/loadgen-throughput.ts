@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readProcessStat, CLOCK_TICKS } from '../src/bench/procfs.ts';
+import { readProcessStat, CLOCK_TICKS } from '../src/procfs.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

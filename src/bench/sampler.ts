@@ -5,7 +5,7 @@
 // (process_cpu_seconds_total, faasml_instance_cpu_seconds_total, faasml_instance_rss_bytes). A remote target gets the client's view only.
 import { cpus } from 'node:os';
 import { request } from 'undici';
-import { machineBusy, readMachineStat, readProcessStat, CLOCK_TICKS, type MachineStat, type ProcessStat } from './procfs.js';
+import { machineBusy, readMachineStat, readProcessStat, CLOCK_TICKS, type MachineStat, type ProcessStat } from '../procfs.js';
 import { parsePrometheus, seriesKey, seriesOf, sumOf, type Series } from './prometheus.js';
 import type { Sample } from './types.js';
 

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { FunctionPool, type PoolStatus } from './function-pool.js';
 import type { CallOutcome, CallRequest, Call } from './instance.js';
 import { PlatformMetrics } from './metrics.js';
-import { readProcessStats } from './process-stats.js';
+import { CLOCK_TICKS, readProcessStat } from '../procfs.js';
 import type { ResolvedSpec } from './spec.js';
 import { WarmPool } from './warm-pool.js';
 
@@ -101,7 +101,8 @@ export class PlatformCore {
     for (const pool of this.pools.values()) {
       for (const inst of pool.instances) {
         if (inst.state === 'dead' || inst.pid < 0) continue;
-        const s = readProcessStats(inst.pid);
+        const stat = readProcessStat(inst.pid);
+        const s = stat && { cpuSeconds: stat.cpuTicks / CLOCK_TICKS, rssBytes: stat.rssBytes };
         if (!s) continue;
         const before = this.lastCpu.get(inst.id) ?? 0;
         this.lastCpu.set(inst.id, s.cpuSeconds);
