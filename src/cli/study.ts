@@ -20,6 +20,10 @@ export function register(program: Command): void {
     .action(async (files: string[], opts: { quick?: boolean; json?: boolean }) => {
       const { listNotebooks, runNotebooks } = await import('../study/notebooks.js');
       const paths = files.length ? files.map((f) => resolve(f)) : listNotebooks();
+      const { existsSync } = await import('node:fs');
+      const { NotFoundError } = await import('../errors.js');
+      const missing = paths.filter((p) => !existsSync(p));
+      if (missing.length) throw new NotFoundError(`no notebook at ${missing.join(', ')}`);
       const runs = await runNotebooks(paths, {
         quick: opts.quick,
         onStart: (p) => process.stderr.write(`running ${basename(p)}${opts.quick ? ' (quick profile)' : ''} ...\n`),
