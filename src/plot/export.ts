@@ -108,6 +108,8 @@ export class FigureExporter {
       })) as unknown as BrowserLike;
       const page = await browser.newPage();
       await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><script>${plotlyBundle()}</script></head><body></body></html>`);
+      // A process that ends without close() (a notebook kernel shut down) still removes its profile.
+      process.once('exit', () => rmSync(profileDir, { recursive: true, force: true }));
       return new FigureExporter(browser, page, profileDir);
     } catch (err) {
       await browser?.close().catch(() => undefined);
