@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { FaasmlError, TooManyRequestsError } from '../errors.js';
 import { type Call, type CallOutcome, type CallRequest, Instance, type InstanceEvents, errorOutcome } from './instance.js';
 import type { FromInstance, LoadMessage } from './protocol.js';
-import { heapForMemory, pinToCores, spawnRunner } from './runner-process.js';
+import { chooseCores, heapForMemory, pinToCores, spawnRunner } from './runner-process.js';
 import type { ResolvedSpec } from './spec.js';
 import type { WarmPool } from './warm-pool.js';
 
@@ -225,7 +225,11 @@ export class FunctionPool {
     const proc = pooled?.proc ?? spawnRunner({ warm: false, heapMiB: this.heapMiB, env: this.spec.environment, instanceId: id });
     const inst = new Instance(id, this.spec, proc, !!pooled, this.events);
     this.instances.add(inst);
-    if (this.spec.cpuCores && proc.pid) void pinToCores(proc.pid, this.spec.cpuCores).then((c) => (inst.cores = c));
+    if (this.spec.cpuCores && proc.pid) {
+      const siblings = [...this.instances].filter((i) => i !== inst && i.state !== 'dead').map((i) => i.cores);
+      inst.cores = chooseCores(this.spec.cpuCores, siblings);
+      void pinToCores(proc.pid, inst.cores).then((c) => (inst.cores = c));
+    }
     const load: LoadMessage = { t: 'load', fn: this.spec.name, handlerFile: this.spec.handlerFile, instanceId: id, env: this.spec.environment, modelsDir: this.deps.modelsDir };
     try {
       proc.send(load);

@@ -43,14 +43,24 @@ export function spawnRunner(opts: RunnerOptions): ChildProcess {
 
 let nextCore = 0;
 
-/** Pins every thread of `pid` to ceil(cpu) cores, rotating the starting core between instances. */
-export function pinToCores(pid: number, cpu: number): Promise<string> {
+/**
+ * Pins every thread of `pid` to ceil(cpu) cores: the cores least used by the function's other
+ * instances (`siblings`, their core lists), so that two instances of one function never share a
+ * core while another is free; ties rotate between instances of all functions.
+ */
+export function chooseCores(cpu: number, siblings: string[] = []): string {
   const total = availableParallelism();
   const count = Math.min(total, Math.max(1, Math.ceil(cpu)));
-  const cores: number[] = [];
-  for (let i = 0; i < count; i++) cores.push((nextCore + i) % total);
+  const used = new Array<number>(total).fill(0);
+  for (const list of siblings) for (const c of list.split(',').filter(Boolean)) used[Number(c) % total]++;
+  const order = Array.from({ length: total }, (_, i) => (nextCore + i) % total).sort((a, b) => used[a] - used[b]);
+  const cores = order.slice(0, count).sort((a, b) => a - b);
   nextCore = (nextCore + count) % total;
-  const list = cores.join(',');
+  return cores.join(',');
+}
+
+/** Pins every thread of `pid` to the cores in `list` ("0" or "0,1"); resolves '' when taskset failed. */
+export function pinToCores(pid: number, list: string): Promise<string> {
   return new Promise((resolve) => {
     execFile('taskset', ['-a', '-p', '-c', list, String(pid)], (err) => resolve(err ? '' : list));
   });
