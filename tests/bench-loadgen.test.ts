@@ -145,3 +145,15 @@ test('percentiles from the histogram match a known distribution', () => {
   assert.ok(Math.abs(s.p50 - 500) <= 1, `p50 ${s.p50}`);
   assert.ok(Math.abs(s.p99 - 990) <= 1, `p99 ${s.p99}`);
 });
+
+test('a level with more requests than a function call takes arguments keeps every record', { timeout: 120_000 }, async () => {
+  const server = await startDelayServer({ delayMs: 0 });
+  try {
+    // 16 threads × 9,000 = 144,000 records: more than fit in one push(...spread) call.
+    const run = await runSweep({ url: `${server.url}/x`, threads: [16], iterations: 9000, serverMetrics: false });
+    assert.equal(run.levels[0].requests, 144_000);
+    assert.equal(run.requests.length, 144_000);
+  } finally {
+    await server.close();
+  }
+});

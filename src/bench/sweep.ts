@@ -161,7 +161,8 @@ export async function runSweep(opts: SweepOptions, onProgress?: (p: SweepProgres
       const wallSec = Math.max(1e-6, (performance.now() - levelStart) / 1000);
       const generatorCpu = (cpu.user + cpu.system) / 1e6 / wallSec;
       const measured = run.records.filter((r) => r.start >= run.measureStart).sort((a, b) => a.start - b.start);
-      requests.push(...measured.filter((r) => r.errorKind !== 'interrupted'));
+      // A loop, not push(...spread): a level can hold more records than a call may take arguments.
+      for (const r of measured) if (r.errorKind !== 'interrupted') requests.push(r);
       const samples = sampler.samples.filter((s) => s.level === level && s.t >= run.measureStart && s.t <= run.end + 250);
       const summary = summarizeLevel({ mode: settings.mode, level, records: measured, measureStart: run.measureStart, end: run.end, samples, generatorCpu, memoryMb: settings.memoryMb });
       if (summary.generatorSaturated) {
