@@ -126,7 +126,8 @@ export function sweepFigure(
     series,
   });
   const layout = fig.layout as Record<string, Record<string, unknown>>;
-  layout.xaxis.dtick = 1;
+  // Ticks at the measured levels only: 1, 2, 4 ... 32 stay readable where a tick per unit would not.
+  layout.xaxis.tickvals = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
   layout.yaxis.rangemode = 'tozero';
   if (opts.fit) {
     colourFitsLikeTheirRun(fig.data as Record<string, unknown>[]);
