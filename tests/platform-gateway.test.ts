@@ -98,6 +98,10 @@ describe('gateway routes', () => {
   it('serves info, health and metrics', async () => {
     const info = (await call(`${p.url}/system/info`)).json();
     assert.equal(info.provider.provider, 'faasml');
+    assert.equal(info.startMode, p.startMode);
+    // The warm pool's state is there for callers that time cold starts (null in cold mode).
+    if (p.startMode === 'warm-pool') assert.equal(typeof info.warmPool.settled, 'boolean');
+    else assert.equal(info.warmPool, null);
     assert.equal((await call(`${p.url}/healthz`)).status, 200);
     const m = (await call(`${p.url}/metrics`)).text;
     for (const name of ['gateway_function_invocation_total', 'gateway_functions_seconds', 'gateway_function_invocation_started', 'gateway_service_count', 'faasml_instances', 'faasml_queue_depth', 'faasml_instance_cpu_seconds_total', 'faasml_instance_rss_bytes']) {

@@ -121,6 +121,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       pid: process.pid,
       stateDir,
       startMode,
+      warmPool: core.warmPool ? { settled: core.warmPool.isSettled(), byHeapMiB: core.warmPool.counts() } : null,
       cpus: cpus().length,
       functions: core.pools.size,
     }),

@@ -89,15 +89,15 @@ export class WarmPool {
     return out;
   }
 
+  /** Every pool full and warm (a refill may still be pending: it starts REFILL_DELAY_MS after a take). */
+  isSettled(): boolean {
+    return [...this.pools.values()].every((l) => l.length >= this.size && l.every((p) => p.warm));
+  }
+
   /** Resolves when every pooled process is warm (used by benchmarks before measuring). */
   async settled(timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      const lists = [...this.pools.values()];
-      // A refill may still be pending (it starts REFILL_DELAY_MS after a take).
-      if (lists.every((l) => l.length >= this.size && l.every((p) => p.warm))) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    while (Date.now() < end && !this.isSettled()) await new Promise((r) => setTimeout(r, 50));
   }
 
   stop(): void {
