@@ -87,3 +87,23 @@ export function sampleImage(seed = 1): number[] {
   }
   return out;
 }
+
+/**
+ * benchmarks/servers/delay-server.ts in a process of its own (pinned to `core` when given),
+ * resolved once it prints the port it listens on.
+ */
+export async function startDelayServerProcess(args: string[], core?: string): Promise<{ url: string; child: ChildProcess }> {
+  const server = join(import.meta.dirname, 'servers', 'delay-server.ts');
+  const cmd = [process.execPath, '--import', 'tsx', server, '--port', '0', ...args];
+  const child = core ? spawn('taskset', ['-c', core, ...cmd], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`delay server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}

@@ -3,27 +3,12 @@
 // truth; within 10% or 0.2 ms is the goal). Then, in open loop, a server that stalls once for 1 s:
 // the stall must show in p99 as the schedule predicts, where a closed loop hides it.
 //   node --import tsx benchmarks/loadgen-accuracy.ts [--seconds 5]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { runSweep } from '../src/bench/index.ts';
+import { startDelayServerProcess } from './bench-util.ts';
 import { latencyStats } from '../src/bench/stats.ts';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
-const SERVER = join(import.meta.dirname, 'servers', 'delay-server.ts');
-
-async function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`delay server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 async function serverTimes(url: string): Promise<number[]> {
   const res = await fetch(`${url}/__durations`);
@@ -59,7 +44,7 @@ console.log(`# closed loop, 1 and 4 threads, ${seconds} s, server delay 5 ms (se
 console.log('# truth = the server\'s own time per request; wrk on the same server shows the floor of client + loopback cost');
 console.log(`${'metric'.padEnd(26)} ${'generator'.padStart(10)} ${'server'.padStart(10)} ${'diff'.padStart(12)}`);
 {
-  const { url, child } = await startServer(['--delay', '5']);
+  const { url, child } = await startDelayServerProcess(['--delay', '5']);
   try {
     for (const threads of [1, 4]) {
       await runSweep({ url, threads: [threads], duration: '1s', serverMetrics: false, preflight: false }); // warm
@@ -90,7 +75,7 @@ const stallMs = 1000;
 const delayMs = 5;
 console.log(`\n# open loop ${rate} req/s for ${seconds} s, server stalls ${stallMs} ms once (at request ${stallAt}), delay ${delayMs} ms`);
 {
-  const { url, child } = await startServer(['--delay', String(delayMs), '--stall-at', String(stallAt), '--stall-ms', String(stallMs)]);
+  const { url, child } = await startDelayServerProcess(['--delay', String(delayMs), '--stall-at', String(stallAt), '--stall-ms', String(stallMs)]);
   try {
     const run = await runSweep({ url, rates: [rate], duration: `${seconds}s`, serverMetrics: false, preflight: false });
     const l = run.levels[0];
@@ -114,7 +99,7 @@ console.log(`\n# open loop ${rate} req/s for ${seconds} s, server stalls ${stall
     await stop(child);
   }
   // The same stall under a closed loop (1 thread): one slow request, and the tail hides it.
-  const again = await startServer(['--delay', String(delayMs), '--stall-at', String(stallAt), '--stall-ms', String(stallMs)]);
+  const again = await startDelayServerProcess(['--delay', String(delayMs), '--stall-at', String(stallAt), '--stall-ms', String(stallMs)]);
   try {
     const run = await runSweep({ url: again.url, threads: [1], duration: `${seconds}s`, serverMetrics: false, preflight: false });
     const l = run.levels[0];

@@ -2,10 +2,10 @@
 // (delay-server with no delay) pinned to core 0; the generator pinned to core 1 (taskset -c 1),
 // and wrk on the same core against the same server in the same run. Prints both and the ratio.
 //   node --import tsx benchmarks/loadgen-throughput.ts [--seconds 5] [--connections 1,16,64] [--rounds 2]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readProcessStat, CLOCK_TICKS } from '../src/procfs.ts';
+import { startDelayServerProcess } from './bench-util.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,21 +37,6 @@ if (process.argv.includes('--child')) {
 }
 
 const here = fileURLToPath(import.meta.url);
-const SERVER = join(import.meta.dirname, 'servers', 'delay-server.ts');
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, '--import', 'tsx', SERVER, '--delay', '0', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
 
 function serverCpu(pid: number): number {
   return readProcessStat(pid)?.cpuTicks ?? 0;
@@ -72,7 +57,7 @@ function ours(url: string, c: number): Measured {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
 }
 
-const { url, child } = await startServer();
+const { url, child } = await startDelayServerProcess(['--delay', '0'], '0');
 try {
   console.log(`# trivial server on core 0, load from core 1, ${seconds} s per run, same server for both`);
   console.log(`${'conns'.padStart(5)}  ${'faasml req/s'.padStart(12)}  ${'wrk req/s'.padStart(10)}  ${'ratio'.padStart(6)}  ${'faasml p50'.padStart(10)}  ${'wrk p50'.padStart(8)}  ${'gen cpu'.padStart(7)}  ${'server cpu (ours/wrk)'}`);
